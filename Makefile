@@ -1,0 +1,144 @@
+# dd-harness build. Non-recursive; every output goes to an out-of-tree
+# folder ($(BUILD), default build/). Targets:
+#   make            build everything          make check     build and run every test
+#   make san        ASan+UBSan build + tests  make valgrind  unit tests under valgrind
+#   make fuzz       libFuzzer targets, each for FUZZ_SECONDS (default 60)
+#   make lint       clang-format check and banned functions
+#   make bench      benchmarks                make clean
+# WERROR=1 turns warnings into errors. Every building target first runs
+# scripts/deps.sh, which installs what is missing on Debian/Ubuntu.
+
+BUILD ?= build
+CC ?= cc
+WERROR ?= 0
+SAN ?= 0
+FUZZ_SECONDS ?= 60
+PKG_CONFIG ?= pkg-config
+PYTHON ?= python3
+
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+        -Wmissing-prototypes -Wformat=2 -Wvla
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+OPT ?= -O2
+CFLAGS_ALL := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) -g \
+              $(WARN) -Iproto $(CFLAGS)
+LDFLAGS_ALL := $(LDFLAGS)
+ifeq ($(SAN),1)
+CFLAGS_ALL += -fsanitize=address,undefined -fno-sanitize-recover=all \
+              -fno-omit-frame-pointer
+LDFLAGS_ALL += -fsanitize=address,undefined
+endif
+
+# Library flags are computed lazily: on a fresh machine pkg-config itself may
+# only exist once scripts/deps.sh has run.
+pc = $(shell $(PKG_CONFIG) $(1) $(2) 2>/dev/null)
+SSL_LIBS = $(call pc,--libs,libssl libcrypto)
+CHECK_CFLAGS = $(call pc,--cflags,check)
+CHECK_LIBS = $(call pc,--libs,check)
+
+# ---------------------------------------------------------------- sources
+PROTO_SRC := $(wildcard proto/*.c)
+PROTO_OBJ := $(PROTO_SRC:%.c=$(BUILD)/%.o)
+PROTO_LIB := $(BUILD)/libddproto.a
+
+TEST_SRC := $(wildcard tests/check_*.c)
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
+TEST_BIN := $(BUILD)/tests/check_all
+
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+
+BENCH_SRC := $(wildcard tests/bench/bench_*.c)
+BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
+
+DDSIGN := $(BUILD)/ddsign
+
+BINS := $(DDSIGN)
+
+.PHONY: all deps check unit cli san valgrind fuzz fuzz-build lint bench clean
+.DEFAULT_GOAL := all
+
+all: deps $(BINS) $(TEST_BIN) $(BENCH_BIN)
+
+deps:
+	@sh scripts/deps.sh
+
+# ---------------------------------------------------------------- rules
+$(BUILD)/%.o: %.c | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(EXTRA_CFLAGS) -MMD -MP -c $< -o $@
+
+$(PROTO_LIB): $(PROTO_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(DDSIGN): $(BUILD)/tools/ddsign.o $(PROTO_LIB)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(SSL_LIBS)
+
+$(BUILD)/tests/%.o: EXTRA_CFLAGS = $(CHECK_CFLAGS)
+$(TEST_BIN): $(TEST_OBJ) $(PROTO_LIB)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CHECK_LIBS) $(SSL_LIBS)
+
+$(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(PROTO_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(SSL_LIBS)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---------------------------------------------------------------- tests
+# `make check` is the README's test command: unit tests (Check), then the
+# command-line tests.
+check: all
+	$(MAKE) --no-print-directory unit cli
+
+unit: $(TEST_BIN)
+	DD_TEST_DATA=tests/data $(TEST_BIN)
+
+cli: $(DDSIGN)
+	$(PYTHON) tests/cli/test_ddsign.py $(DDSIGN)
+
+san:
+	$(MAKE) --no-print-directory BUILD=build-san SAN=1 OPT=-O1 check
+
+valgrind: $(TEST_BIN)
+	CK_FORK=no DD_TEST_DATA=tests/data valgrind -q --error-exitcode=1 \
+	    --leak-check=full --errors-for-leak-kinds=definite,indirect \
+	    $(TEST_BIN)
+
+# Fuzz targets are built by clang into build-fuzz/ and each run for
+# FUZZ_SECONDS on a copy of its seed corpus (tests/fuzz/corpus/NAME/).
+fuzz:
+	$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang fuzz-build
+	@set -e; for f in $(FUZZ_SRC:tests/fuzz/%.c=%); do \
+	    mkdir -p build-fuzz/corpus/$$f; \
+	    cp -r tests/fuzz/corpus/$$f/. build-fuzz/corpus/$$f/ 2>/dev/null || true; \
+	    echo "fuzz: $$f for $(FUZZ_SECONDS)s"; \
+	    build-fuzz/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 \
+	        -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+	        -artifact_prefix=build-fuzz/$$f- build-fuzz/corpus/$$f \
+	        2>build-fuzz/$$f.log || { tail -n 40 build-fuzz/$$f.log; exit 1; }; \
+	    grep -E '^#[0-9]+ +DONE' build-fuzz/$$f.log | tail -n 1; \
+	done
+
+FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+fuzz-build: deps $(FUZZ_BIN)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(PROTO_SRC) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(FUZZ_FLAGS) -o $@ $< $(PROTO_SRC) $(SSL_LIBS)
+
+bench: $(BENCH_BIN)
+	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
+
+# ---------------------------------------------------------------- lint
+LINT_FILES = $(shell git ls-files -co --exclude-standard '*.c' '*.h')
+BANNED := \b(sprintf|vsprintf|strcpy|strcat|strtok|atoi|atol|gets)[[:space:]]*\(
+lint: deps
+	@clang-format --dry-run --Werror $(LINT_FILES)
+	@if grep -nE '$(BANNED)' $(LINT_FILES); then \
+	    echo "lint: banned function used (see house style)"; exit 1; fi
+	@echo "lint: ok ($(words $(LINT_FILES)) files)"
+
+clean:
+	rm -rf build build-san build-fuzz
