@@ -264,9 +264,13 @@ static int read_string(struct parser *p, const char **text, size_t *len)
             unsigned char e = p->s[i + 1];
             if (e == 'u') {
                 long u = read_hex4(p, i + 2);
-                if (u < 0)
-                    return fail(p, DD_E_SYNTAX, i,
+                if (u < 0) {
+                    size_t k = i + 2;
+                    while (k < p->len && k < i + 6 && hexval(p->s[k]) >= 0)
+                        k++;
+                    return fail(p, DD_E_SYNTAX, k,
                                 "\\u must be followed by 4 hex digits");
+                }
                 if (u >= 0xDC00 && u <= 0xDFFF)
                     return fail(p, DD_E_UTF8, i, "lone low surrogate");
                 if (u >= 0xD800 && u <= 0xDBFF) {
@@ -284,7 +288,7 @@ static int read_string(struct parser *p, const char **text, size_t *len)
                        e == 'f' || e == 'n' || e == 'r' || e == 't') {
                 i += 2;
             } else {
-                return fail(p, DD_E_SYNTAX, i, "invalid escape in string");
+                return fail(p, DD_E_SYNTAX, i + 1, "invalid escape in string");
             }
         } else if (c < 0x80) {
             i++;
@@ -490,11 +494,13 @@ static int read_container(struct parser *p, size_t vi, int is_object)
     return 0;
 }
 
+/* Matches the literal `w`; on a mismatch leaves p->i at the first byte
+ * that differs (or the end of input), where the error is reported. */
 static int match_word(struct parser *p, const char *w, size_t n)
 {
-    if (p->len - p->i < n || memcmp(p->s + p->i, w, n) != 0)
-        return 0;
-    p->i += n;
+    for (size_t k = 0; k < n; k++, p->i++)
+        if (p->i >= p->len || p->s[p->i] != (unsigned char)w[k])
+            return 0;
     return 1;
 }
 
@@ -547,6 +553,10 @@ static int read_value(struct parser *p, struct dd_json *v)
             return read_number(p, &p->stack[vi]);
         break;
     }
+    if (c == 't' || c == 'f' || c == 'n')
+        return fail(p, DD_E_SYNTAX, p->i,
+                    p->i >= p->len ? "unexpected end of input in a literal"
+                                   : "invalid literal (true, false or null)");
     return fail(p, DD_E_SYNTAX, p->i, "unexpected character: expected a value");
 }
 

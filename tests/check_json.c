@@ -160,8 +160,8 @@ START_TEST(test_reader_reports_syntax_errors_with_offset_line_and_column)
     expect_error("{\"a\":01}", 8, DD_E_SYNTAX, 6, 1, 7);
     expect_error("{\"a\":\"x", 7, DD_E_SYNTAX, 7, 1, 8);
     expect_error("{} x", 4, DD_E_SYNTAX, 3, 1, 4);
-    expect_error("{\n  \"中文\": 1,\n  \"b\": tru }", 29, DD_E_SYNTAX, 24, 3,
-                 8);
+    expect_error("{\n  \"中文\": 1,\n  \"b\": tru }", 29, DD_E_SYNTAX, 27, 3,
+                 11);
     /* the column counts characters: 中文 are two columns, six bytes */
     expect_error("{\"中文\":x}", 12, DD_E_SYNTAX, 10, 1, 7);
 }

@@ -15,6 +15,7 @@
     X(json_suite)                                                              \
     X(params_suite)                                                            \
     X(sign_suite)                                                              \
+    X(jw_suite)                                                                \
     X(vectors_suite)                                                           \
     X(errtab_suite)                                                            \
     X(envelope_suite)
