@@ -23,7 +23,7 @@ WARN += -Werror
 endif
 OPT ?= -O2
 CFLAGS_ALL := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) -g \
-              $(WARN) -Iproto $(CFLAGS)
+              $(WARN) -Iproto -Imock $(CFLAGS)
 LDFLAGS_ALL := $(LDFLAGS)
 ifeq ($(SAN),1)
 CFLAGS_ALL += -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -37,11 +37,19 @@ pc = $(shell $(PKG_CONFIG) $(1) $(2) 2>/dev/null)
 SSL_LIBS = $(call pc,--libs,libssl libcrypto)
 CHECK_CFLAGS = $(call pc,--cflags,check)
 CHECK_LIBS = $(call pc,--libs,check)
+MHD_LIBS = $(call pc,--libs,libmicrohttpd)
+CURL_LIBS = $(call pc,--libs,libcurl)
 
 # ---------------------------------------------------------------- sources
 PROTO_SRC := $(wildcard proto/*.c)
 PROTO_OBJ := $(PROTO_SRC:%.c=$(BUILD)/%.o)
 PROTO_LIB := $(BUILD)/libddproto.a
+
+# mock/: everything but main.c goes into libddmock.a (tests link it too).
+MOCK_SRC := $(filter-out mock/main.c,$(wildcard mock/*.c))
+MOCK_OBJ := $(MOCK_SRC:%.c=$(BUILD)/%.o)
+MOCK_LIB := $(BUILD)/libddmock.a
+DDMOCK := $(BUILD)/ddmock
 
 TEST_SRC := $(wildcard tests/check_*.c)
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
@@ -55,7 +63,7 @@ BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
 
 DDSIGN := $(BUILD)/ddsign
 
-BINS := $(DDSIGN)
+BINS := $(DDSIGN) $(DDMOCK)
 
 .PHONY: all deps check unit cli san valgrind fuzz fuzz-build lint bench clean
 .DEFAULT_GOAL := all
@@ -77,13 +85,22 @@ $(PROTO_LIB): $(PROTO_OBJ)
 $(DDSIGN): $(BUILD)/tools/ddsign.o $(PROTO_LIB)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(SSL_LIBS)
 
-$(BUILD)/tests/%.o: EXTRA_CFLAGS = $(CHECK_CFLAGS)
-$(TEST_BIN): $(TEST_OBJ) $(PROTO_LIB)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CHECK_LIBS) $(SSL_LIBS)
-
-$(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(PROTO_LIB)
+$(MOCK_LIB): $(MOCK_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(SSL_LIBS)
+	rm -f $@ && ar rcs $@ $^
+
+$(DDMOCK): $(BUILD)/mock/main.o $(MOCK_LIB) $(PROTO_LIB)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(MHD_LIBS) $(CURL_LIBS) $(SSL_LIBS)
+
+$(BUILD)/tests/%.o: EXTRA_CFLAGS = $(CHECK_CFLAGS)
+$(TEST_BIN): $(TEST_OBJ) $(MOCK_LIB) $(PROTO_LIB)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CHECK_LIBS) $(MHD_LIBS) $(CURL_LIBS) \
+	    $(SSL_LIBS) -lpthread
+
+$(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(MOCK_LIB) $(PROTO_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(MHD_LIBS) $(CURL_LIBS) $(SSL_LIBS) \
+	    -lpthread
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
@@ -119,7 +136,7 @@ fuzz:
 	        -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
 	        -artifact_prefix=build-fuzz/$$f- build-fuzz/corpus/$$f \
 	        2>build-fuzz/$$f.log || { tail -n 40 build-fuzz/$$f.log; exit 1; }; \
-	    grep -E '^#[0-9]+ +DONE' build-fuzz/$$f.log | tail -n 1; \
+	    grep -E '^#[0-9]+[[:space:]]+DONE' build-fuzz/$$f.log | tail -n 1; \
 	done
 
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all

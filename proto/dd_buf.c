@@ -58,6 +58,13 @@ static int reserve(struct dd_buf *b, size_t extra)
     return 0;
 }
 
+int dd_buf_reserve(struct dd_buf *b, size_t extra)
+{
+    if (extra > b->max - b->len)
+        extra = b->max - b->len;
+    return reserve(b, extra);
+}
+
 int dd_buf_append(struct dd_buf *b, const void *p, size_t n)
 {
     int rc = reserve(b, n);

@@ -23,7 +23,8 @@
 #define DD_BUF_DEFAULT_MAX ((size_t)64 << 20)
 
 struct dd_buf {
-    char *data; /* owned; NULL until the first append; always NUL-terminated after */
+    char *data; /* owned; NULL until the first append; always NUL-terminated
+                   after */
     size_t len; /* bytes in use, not counting the terminating NUL */
     size_t cap; /* bytes allocated */
     size_t max; /* hard cap on len */
@@ -40,6 +41,10 @@ void dd_buf_reset(struct dd_buf *b);
 
 /* Appends n bytes. Returns 0, or DD_E_TOO_LARGE (buffer unchanged). */
 int dd_buf_append(struct dd_buf *b, const void *p, size_t n);
+
+/* Makes room for `extra` more bytes without changing the contents (a hint
+ * that saves reallocations). Returns 0 or DD_E_TOO_LARGE. */
+int dd_buf_reserve(struct dd_buf *b, size_t extra);
 
 /* Appends one byte. Same return as dd_buf_append. */
 int dd_buf_putc(struct dd_buf *b, char c);

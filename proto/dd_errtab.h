@@ -29,7 +29,7 @@ struct dd_api_error {
 
 /* Success: code 10000, msg "success". */
 #define DD_CODE_SUCCESS 10000
-#define DD_MSG_SUCCESS "success"
+#define DD_MSG_SUCCESS  "success"
 
 /*
  * Finds the row for `sub_code` as answered by API `method`: the API's own

@@ -56,6 +56,53 @@ static void *xrealloc(void *p, size_t n)
     return p;
 }
 
+/*
+ * Memory reuse. Parsing a large document touches megabytes of fresh memory,
+ * and on a virtual machine the page faults of fresh memory cost more than
+ * the parsing itself. So each thread keeps the chunks of freed documents
+ * (up to CACHE_MAX bytes) and the parser's scratch stack, and reuses them.
+ * dd_json_release_cache() gives them back.
+ */
+#define CHUNK_MIN ((size_t)256 << 10)
+#define CACHE_MAX ((size_t)64 << 20)
+
+static _Thread_local struct chunk *cache;
+static _Thread_local size_t cache_bytes;
+static _Thread_local struct dd_json *cached_stack;
+static _Thread_local size_t cached_scap;
+
+void dd_json_release_cache(void)
+{
+    while (cache) {
+        struct chunk *next = cache->next;
+        free(cache);
+        cache = next;
+    }
+    cache_bytes = 0;
+    free(cached_stack);
+    cached_stack = NULL;
+    cached_scap = 0;
+}
+
+/* A chunk with at least `n` bytes of room: from the cache when one fits. */
+static struct chunk *chunk_get(size_t n)
+{
+    for (struct chunk **pp = &cache; *pp; pp = &(*pp)->next) {
+        if ((*pp)->size >= n) {
+            struct chunk *c = *pp;
+            *pp = c->next;
+            cache_bytes -= c->size;
+            c->used = 0;
+            return c;
+        }
+    }
+    size_t size = n > CHUNK_MIN ? n : CHUNK_MIN;
+    struct chunk *c = xmalloc(sizeof *c + size);
+    c->size = size;
+    c->used = 0;
+    return c;
+}
+
 /* Returns n bytes aligned for any type, owned by the arena. */
 static void *arena_alloc(struct dd_json_arena *a, size_t n)
 {
@@ -63,10 +110,7 @@ static void *arena_alloc(struct dd_json_arena *a, size_t n)
     n = (n + align - 1) / align * align;
     struct chunk *c = a->head;
     if (!c || c->size - c->used < n) {
-        size_t size = n > 64 * 1024 ? n : 64 * 1024;
-        c = xmalloc(sizeof *c + size);
-        c->size = size;
-        c->used = 0;
+        c = chunk_get(n);
         c->next = a->head;
         a->head = c;
     }
@@ -80,7 +124,13 @@ static void arena_free(struct dd_json_arena *a)
     struct chunk *c = a->head;
     while (c) {
         struct chunk *next = c->next;
-        free(c);
+        if (cache_bytes + c->size <= CACHE_MAX) {
+            c->next = cache;
+            cache = c;
+            cache_bytes += c->size;
+        } else {
+            free(c);
+        }
         c = next;
     }
     free(a);
@@ -597,8 +647,8 @@ int dd_json_parse(const char *text, size_t len,
             err->code = DD_E_TOO_LARGE;
             err->pos = scan_pos((const unsigned char *)text, len, max_bytes);
             snprintf(err->msg, sizeof err->msg,
-                     "input of %zu bytes is larger than the limit of %zu",
-                     len, max_bytes);
+                     "input of %zu bytes is larger than the limit of %zu", len,
+                     max_bytes);
         }
         return DD_E_TOO_LARGE;
     }
@@ -611,6 +661,10 @@ int dd_json_parse(const char *text, size_t len,
     p.err = err;
     p.arena = xmalloc(sizeof *p.arena);
     p.arena->head = NULL;
+    p.stack = cached_stack;
+    p.scap = cached_scap;
+    cached_stack = NULL;
+    cached_scap = 0;
 
     skip_ws(&p);
     push(&p);
@@ -621,14 +675,17 @@ int dd_json_parse(const char *text, size_t len,
             rc = fail(&p, DD_E_SYNTAX, p.i,
                       "unexpected text after the JSON value");
     }
+    struct dd_json root_value = p.stack[0];
+    /* keep the scratch stack for the next parse on this thread */
+    free(cached_stack);
+    cached_stack = p.stack;
+    cached_scap = p.scap;
     if (rc) {
-        free(p.stack);
         arena_free(p.arena);
         return rc;
     }
     struct dd_json *root = arena_alloc(p.arena, sizeof *root);
-    *root = p.stack[0];
-    free(p.stack);
+    *root = root_value;
     doc->root = root;
     doc->arena = p.arena;
     return 0;
@@ -803,6 +860,18 @@ static int cmp_members(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* dd_buf_putc without the call when there is room (the writer's hot
+ * path: every comma, colon and bracket). */
+static inline int putc_fast(struct dd_buf *b, char c)
+{
+    if (b->len + 1 < b->cap && b->len < b->max) {
+        b->data[b->len++] = c;
+        b->data[b->len] = '\0';
+        return 0;
+    }
+    return dd_buf_putc(b, c);
+}
+
 static int write_value(struct writer *w, const struct dd_json *v)
 {
     struct dd_buf *out = w->out;
@@ -819,14 +888,14 @@ static int write_value(struct writer *w, const struct dd_json *v)
     case DD_JSON_STRING:
         return dd_json_write_string(out, v->text, v->len, w->mode);
     case DD_JSON_ARRAY:
-        rc = dd_buf_putc(out, '[');
+        rc = putc_fast(out, '[');
         for (size_t k = 0; k < v->n && !rc; k++) {
             if (k)
-                rc = dd_buf_putc(out, ',');
+                rc = putc_fast(out, ',');
             if (!rc)
                 rc = write_value(w, &v->kids[k]);
         }
-        return rc ? rc : dd_buf_putc(out, ']');
+        return rc ? rc : putc_fast(out, ']');
     case DD_JSON_OBJECT: {
         size_t base = w->sp;
         if (w->cap - w->sp < v->n) {
@@ -837,9 +906,22 @@ static int write_value(struct writer *w, const struct dd_json *v)
         for (size_t k = 0; k < v->n; k++)
             w->order[base + k] = &v->kids[k];
         w->sp += v->n;
-        if (v->n > 1)
+        if (v->n > 16) {
             qsort(w->order + base, v->n, sizeof *w->order, cmp_members);
-        rc = dd_buf_putc(out, '{');
+        } else {
+            /* insertion sort: small objects are the common case */
+            const struct dd_json **o = w->order + base;
+            for (size_t k = 1; k < v->n; k++) {
+                const struct dd_json *m = o[k];
+                size_t j = k;
+                while (j > 0 && cmp_members(&o[j - 1], &m) > 0) {
+                    o[j] = o[j - 1];
+                    j--;
+                }
+                o[j] = m;
+            }
+        }
+        rc = putc_fast(out, '{');
         int first = 1;
         for (size_t k = 0; k < v->n && !rc; k++) {
             const struct dd_json *m = w->order[base + k];
@@ -850,17 +932,17 @@ static int write_value(struct writer *w, const struct dd_json *v)
                     continue; /* a later duplicate wins */
             }
             if (!first)
-                rc = dd_buf_putc(out, ',');
+                rc = putc_fast(out, ',');
             first = 0;
             if (!rc)
                 rc = dd_json_write_string(out, m->key, m->key_len, w->mode);
             if (!rc)
-                rc = dd_buf_putc(out, ':');
+                rc = putc_fast(out, ':');
             if (!rc)
                 rc = write_value(w, m);
         }
         w->sp = base;
-        return rc ? rc : dd_buf_putc(out, '}');
+        return rc ? rc : putc_fast(out, '}');
     }
     }
     return 0;
@@ -935,11 +1017,14 @@ int dd_canonical_param_json(const char *text, size_t len,
         return DD_E_NOT_OBJECT;
     }
     size_t plain_start = plain->len;
+    /* The canonical form is never much longer than the input. */
+    dd_buf_reserve(plain, len + len / 8);
     rc = dd_json_write_canonical(plain, doc.root, DD_ESCAPE_PLAIN);
     if (!rc && html) {
-        if (dd_json_has_html_chars(doc.root))
+        if (dd_json_has_html_chars(doc.root)) {
+            dd_buf_reserve(html, len + len / 4);
             rc = dd_json_write_canonical(html, doc.root, DD_ESCAPE_HTML);
-        else
+        } else
             rc = dd_buf_append(html, plain->data + plain_start,
                                plain->len - plain_start);
     }

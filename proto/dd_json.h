@@ -111,8 +111,14 @@ int dd_json_parse(const char *text, size_t len,
                   const struct dd_json_limits *limits, struct dd_json_doc *doc,
                   struct dd_json_error *err);
 
-/* Frees everything the document owns. Safe on an empty document. */
+/* Frees everything the document owns. Safe on an empty document. Its
+ * memory is kept by the calling thread for the next parse (up to 64 MiB):
+ * see dd_json_release_cache. */
 void dd_json_doc_free(struct dd_json_doc *doc);
+
+/* Frees the memory the calling thread keeps for reuse by later parses.
+ * Call it before a thread or the process ends to leave nothing behind. */
+void dd_json_release_cache(void);
 
 /* Returns the value of member `key` of an object (the last one when the key
  * is repeated), or NULL when `obj` is NULL, not an object, or has no such
@@ -139,7 +145,8 @@ int dd_parse_int64(const char *s, size_t len, int64_t *out);
 
 enum dd_escape {
     DD_ESCAPE_PLAIN, /* Go/PHP: only '"', '\\', control chars, U+2028/9 */
-    DD_ESCAPE_HTML,  /* Gson: also < > & = ' as \u003c \u003e \u0026 \u003d \u0027 */
+    DD_ESCAPE_HTML,  /* Gson: also < > & = ' as \u003c \u003e \u0026 \u003d
+                        \u0027 */
 };
 
 /* Appends `s` (len bytes of valid UTF-8) as a quoted JSON string escaped per
@@ -155,8 +162,10 @@ int dd_json_write_string(struct dd_buf *out, const char *s, size_t len,
 int dd_json_write_canonical(struct dd_buf *out, const struct dd_json *v,
                             enum dd_escape mode);
 
-/* True when the canonical forms of `v` differ between the two escape modes,
- * i.e. some string (key or value) contains one of < > & = '. */
+/* True when some string (key or value) of `v` contains one of < > & = ',
+ * i.e. when the two escape modes may give different canonical forms. (A
+ * duplicate key that a later member overrides still counts: the answer is
+ * conservative, never wrong in the other direction.) */
 bool dd_json_has_html_chars(const struct dd_json *v);
 
 /*

@@ -80,8 +80,8 @@ void dd_jw_key(struct dd_jw *w, const char *key)
 {
     before_value(w);
     if (!w->err)
-        w->err = dd_json_write_string(w->out, key, strlen(key),
-                                      DD_ESCAPE_PLAIN);
+        w->err =
+            dd_json_write_string(w->out, key, strlen(key), DD_ESCAPE_PLAIN);
     put(w, ":", 1);
     w->after_key = true;
 }

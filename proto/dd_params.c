@@ -47,6 +47,9 @@ int dd_method_from_path(const char *path, char out[DD_METHOD_MAX])
         out[o++] = *s;
     }
     out[o] = '\0';
+    /* Leave room for the leading '/' of the path it maps back to. */
+    if (o + 2 > DD_METHOD_MAX)
+        return DD_E_TOO_LARGE;
     return o ? 0 : DD_E_FORMAT;
 }
 
@@ -139,11 +142,10 @@ int dd_timestamp_parse(const char *s, int64_t *unix_seconds,
     }
     /* yyyy-MM-dd HH:mm:ss */
     unsigned y, mo, d, h, mi, se;
-    if (n != 19 || s[4] != '-' || s[7] != '-' || s[10] != ' ' ||
-        s[13] != ':' || s[16] != ':' || digits(s, 4, &y) ||
-        digits(s + 5, 2, &mo) || digits(s + 8, 2, &d) ||
-        digits(s + 11, 2, &h) || digits(s + 14, 2, &mi) ||
-        digits(s + 17, 2, &se))
+    if (n != 19 || s[4] != '-' || s[7] != '-' || s[10] != ' ' || s[13] != ':' ||
+        s[16] != ':' || digits(s, 4, &y) || digits(s + 5, 2, &mo) ||
+        digits(s + 8, 2, &d) || digits(s + 11, 2, &h) ||
+        digits(s + 14, 2, &mi) || digits(s + 17, 2, &se))
         return DD_E_FORMAT;
     if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) ||
         h > 23 || mi > 59 || se > 59)

@@ -78,8 +78,7 @@ void dd_digest_hex(enum dd_sign_method m, const char *secret, const void *data,
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned n = 0;
     if (m == DD_SIGN_HMAC_SHA256) {
-        if (!HMAC(EVP_sha256(), secret, (int)strlen(secret), data, len, md,
-                  &n))
+        if (!HMAC(EVP_sha256(), secret, (int)strlen(secret), data, len, md, &n))
             abort();
     } else {
         if (!EVP_Digest(data, len, md, &n, EVP_md5(), NULL))
@@ -130,8 +129,8 @@ int dd_sign_verify(const struct dd_sign_params *p, const char *secret,
     dd_buf_init(&html, 0);
     if (explain)
         memset(explain, 0, sizeof *explain);
-    int rc = dd_canonical_param_json(raw_param_json, len, NULL, &plain, &html,
-                                     jerr);
+    int rc =
+        dd_canonical_param_json(raw_param_json, len, NULL, &plain, &html, jerr);
     if (rc) {
         dd_buf_free(&plain);
         dd_buf_free(&html);

@@ -86,8 +86,8 @@ const char *dd_variant_name(enum dd_variant v);
  * Owned strings; free with dd_sign_explain_free. */
 struct dd_sign_explain {
     char *canonical_plain;
-    char *canonical_html;  /* NULL when identical to canonical_plain */
-    char *string_to_sign;  /* plain variant, secret masked */
+    char *canonical_html;      /* NULL when identical to canonical_plain */
+    char *string_to_sign;      /* plain variant, secret masked */
     char *string_to_sign_html; /* NULL when identical */
     char expected_plain[DD_SIGN_HEX_MAX];
     char expected_html[DD_SIGN_HEX_MAX]; /* "" when identical */

@@ -88,8 +88,8 @@ Suite *buf_suite(void)
     TCase *tc = tcase_create("buf");
     tcase_add_test(tc, test_buf_appends_and_stays_nul_terminated);
     tcase_add_test(tc, test_buf_holds_nul_bytes_by_length);
-    tcase_add_test(tc,
-                   test_buf_refuses_to_grow_past_its_cap_and_keeps_its_contents);
+    tcase_add_test(
+        tc, test_buf_refuses_to_grow_past_its_cap_and_keeps_its_contents);
     tcase_add_test(tc, test_buf_grows_through_many_reallocations);
     tcase_add_test(tc,
                    test_buf_steal_hands_over_the_string_and_empties_the_buffer);

@@ -77,8 +77,7 @@ START_TEST(test_canonical_json_of_empty_or_blank_input_is_an_empty_object)
     expect_canon(" \n\t\r ", "{}", "{}");
     struct dd_buf p;
     dd_buf_init(&p, 0);
-    ck_assert_int_eq(dd_canonical_param_json(NULL, 0, NULL, &p, NULL, NULL),
-                     0);
+    ck_assert_int_eq(dd_canonical_param_json(NULL, 0, NULL, &p, NULL, NULL), 0);
     ck_assert_str_eq(p.data, "{}");
     dd_buf_free(&p);
     expect_canon("{}", "{}", "{}");
@@ -117,7 +116,8 @@ START_TEST(test_canonical_json_html_variant_escapes_gson_characters)
 START_TEST(test_canonical_json_escapes_line_and_paragraph_separators)
 {
     /* raw U+2028 and escaped U+2029 in the input */
-    expect_canon("{\"s\":\"a\xe2\x80\xa8" "b\\u2029c\xe2\x80\xa9\"}",
+    expect_canon("{\"s\":\"a\xe2\x80\xa8"
+                 "b\\u2029c\xe2\x80\xa9\"}",
                  "{\"s\":\"a\\u2028b\\u2029c\\u2029\"}",
                  "{\"s\":\"a\\u2028b\\u2029c\\u2029\"}");
     /* other E2 sequences stay raw */
@@ -144,11 +144,10 @@ static void expect_error(const char *in, size_t len, int code, size_t offset,
     ck_assert_msg(rc == code, "input [%s]: got %s, want %s", in,
                   dd_err_name(rc), dd_err_name(code));
     ck_assert_int_eq(e.code, code);
-    ck_assert_msg(e.pos.offset == offset && e.pos.line == line &&
-                      e.pos.col == col,
-                  "input [%s]: error at %zu %u:%u, want %zu %u:%u (%s)", in,
-                  e.pos.offset, e.pos.line, e.pos.col, offset, line, col,
-                  e.msg);
+    ck_assert_msg(
+        e.pos.offset == offset && e.pos.line == line && e.pos.col == col,
+        "input [%s]: error at %zu %u:%u, want %zu %u:%u (%s)", in, e.pos.offset,
+        e.pos.line, e.pos.col, offset, line, col, e.msg);
     ck_assert(e.msg[0] != '\0');
     dd_buf_free(&p);
 }
@@ -377,13 +376,12 @@ Suite *json_suite(void)
                    test_canonical_json_html_variant_escapes_gson_characters);
     tcase_add_test(tc,
                    test_canonical_json_escapes_line_and_paragraph_separators);
-    tcase_add_test(tc,
-                   test_canonical_json_decodes_unicode_escapes_to_raw_utf8);
+    tcase_add_test(tc, test_canonical_json_decodes_unicode_escapes_to_raw_utf8);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("reader");
-    tcase_add_test(tc,
-                   test_reader_reports_syntax_errors_with_offset_line_and_column);
+    tcase_add_test(
+        tc, test_reader_reports_syntax_errors_with_offset_line_and_column);
     tcase_add_test(tc, test_reader_rejects_invalid_utf8_and_lone_surrogates);
     tcase_add_test(tc, test_reader_rejects_a_top_level_that_is_not_an_object);
     tcase_add_test(tc, test_reader_accepts_depth_64_and_rejects_depth_65);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "dd_json.h"
 #include "suites.h"
 
 const char *dd_test_data_dir(void)
@@ -55,5 +56,6 @@ int main(void)
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
+    dd_json_release_cache();
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

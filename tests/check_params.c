@@ -187,9 +187,9 @@ START_TEST(test_common_check_follows_the_documented_order)
                      "isv.app-id-missing");
     ck_assert_str_eq(check_query("app_key=12&timestamp=x", NULL),
                      "isv.app-id-invalid");
-    ck_assert_str_eq(check_query("app_key=1234567890123456789&timestamp=x",
-                                 NULL),
-                     "isv.parameter-missing");
+    ck_assert_str_eq(
+        check_query("app_key=1234567890123456789&timestamp=x", NULL),
+        "isv.parameter-missing");
     ck_assert_str_eq(check_query("app_key=1234567890123456789&method=a.b&"
                                  "timestamp=x",
                                  "afterSale.List"),
