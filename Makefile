@@ -51,7 +51,7 @@ MOCK_OBJ := $(MOCK_SRC:%.c=$(BUILD)/%.o)
 MOCK_LIB := $(BUILD)/libddmock.a
 DDMOCK := $(BUILD)/ddmock
 
-TEST_SRC := $(wildcard tests/check_*.c)
+TEST_SRC := $(wildcard tests/check_*.c) tests/mock_util.c
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(BUILD)/tests/check_all
 
@@ -60,6 +60,7 @@ FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
 BENCH_SRC := $(wildcard tests/bench/bench_*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(BUILD)/bench/%)
+FIXED_SERVER := $(BUILD)/bench/fixed_server
 
 DDSIGN := $(BUILD)/ddsign
 
@@ -68,7 +69,7 @@ BINS := $(DDSIGN) $(DDMOCK)
 .PHONY: all deps check unit cli san valgrind fuzz fuzz-build lint bench clean
 .DEFAULT_GOAL := all
 
-all: deps $(BINS) $(TEST_BIN) $(BENCH_BIN)
+all: deps $(BINS) $(TEST_BIN) $(BENCH_BIN) $(FIXED_SERVER)
 
 deps:
 	@sh scripts/deps.sh
@@ -141,12 +142,19 @@ fuzz:
 
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 fuzz-build: deps $(FUZZ_BIN)
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(PROTO_SRC) | deps
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(PROTO_SRC) $(MOCK_SRC) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(FUZZ_FLAGS) -o $@ $< $(PROTO_SRC) $(SSL_LIBS)
+	$(CC) $(CFLAGS_ALL) $(FUZZ_FLAGS) -o $@ $< $(PROTO_SRC) $(MOCK_SRC) \
+	    $(MHD_LIBS) $(CURL_LIBS) $(SSL_LIBS)
 
-bench: $(BENCH_BIN)
+$(FIXED_SERVER): $(BUILD)/tests/bench/fixed_server.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(MHD_LIBS)
+
+# The C micro-benchmarks, then the gateway under wrk (bench_mock.py).
+bench: $(BENCH_BIN) $(FIXED_SERVER) $(DDMOCK)
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
+	$(PYTHON) tests/bench/bench_mock.py --build $(BUILD)
 
 # ---------------------------------------------------------------- lint
 LINT_FILES = $(shell git ls-files -co --exclude-standard '*.c' '*.h')

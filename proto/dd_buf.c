@@ -65,7 +65,7 @@ int dd_buf_reserve(struct dd_buf *b, size_t extra)
     return reserve(b, extra);
 }
 
-int dd_buf_append(struct dd_buf *b, const void *p, size_t n)
+int dd_buf_append_slow(struct dd_buf *b, const void *p, size_t n)
 {
     int rc = reserve(b, n);
     if (rc)
@@ -75,16 +75,6 @@ int dd_buf_append(struct dd_buf *b, const void *p, size_t n)
     b->len += n;
     b->data[b->len] = '\0';
     return 0;
-}
-
-int dd_buf_putc(struct dd_buf *b, char c)
-{
-    if (b->len + 1 < b->cap && b->len < b->max) {
-        b->data[b->len++] = c;
-        b->data[b->len] = '\0';
-        return 0;
-    }
-    return dd_buf_append(b, &c, 1);
 }
 
 int dd_buf_puts(struct dd_buf *b, const char *s)

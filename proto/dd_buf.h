@@ -18,6 +18,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 /* Default cap when dd_buf_init is given 0: 64 MiB. */
 #define DD_BUF_DEFAULT_MAX ((size_t)64 << 20)
@@ -39,15 +40,31 @@ void dd_buf_free(struct dd_buf *b);
 /* Empties the buffer without freeing its memory. */
 void dd_buf_reset(struct dd_buf *b);
 
-/* Appends n bytes. Returns 0, or DD_E_TOO_LARGE (buffer unchanged). */
-int dd_buf_append(struct dd_buf *b, const void *p, size_t n);
+/* The out-of-line part of dd_buf_append (growing the buffer). */
+int dd_buf_append_slow(struct dd_buf *b, const void *p, size_t n);
+
+/* Appends n bytes. Returns 0, or DD_E_TOO_LARGE (buffer unchanged).
+ * Inline: responses are built from many small appends. */
+static inline int dd_buf_append(struct dd_buf *b, const void *p, size_t n)
+{
+    if (n < b->cap - b->len && n <= b->max - b->len) {
+        memcpy(b->data + b->len, p, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+        return 0;
+    }
+    return dd_buf_append_slow(b, p, n);
+}
 
 /* Makes room for `extra` more bytes without changing the contents (a hint
  * that saves reallocations). Returns 0 or DD_E_TOO_LARGE. */
 int dd_buf_reserve(struct dd_buf *b, size_t extra);
 
 /* Appends one byte. Same return as dd_buf_append. */
-int dd_buf_putc(struct dd_buf *b, char c);
+static inline int dd_buf_putc(struct dd_buf *b, char c)
+{
+    return dd_buf_append(b, &c, 1);
+}
 
 /* Appends a NUL-terminated string. Same return as dd_buf_append. */
 int dd_buf_puts(struct dd_buf *b, const char *s);

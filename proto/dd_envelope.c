@@ -162,11 +162,11 @@ static int put_member(struct dd_buf *out, const char *key, const char *s)
  * mock's own text). All or nothing: on DD_E_TOO_LARGE the buffer is left as
  * it was before the call.
  */
-int dd_envelope_write(struct dd_buf *out, int code, const char *msg,
+/* Everything up to and including `"data":`. */
+static int write_head(struct dd_buf *out, int code, const char *msg,
                       const char *sub_code, const char *sub_msg,
-                      const char *log_id, const char *data_json)
+                      const char *log_id)
 {
-    size_t start = out->len;
     int rc = dd_buf_printf(out, "{\"code\":%d", code);
     if (rc == 0)
         rc = put_member(out, "msg", msg);
@@ -178,10 +178,30 @@ int dd_envelope_write(struct dd_buf *out, int code, const char *msg,
         rc = put_member(out, "log_id", log_id);
     if (rc == 0)
         rc = dd_buf_puts(out, ",\"data\":");
+    return rc;
+}
+
+int dd_envelope_write(struct dd_buf *out, int code, const char *msg,
+                      const char *sub_code, const char *sub_msg,
+                      const char *log_id, const char *data_json)
+{
+    size_t start = out->len;
+    int rc = write_head(out, code, msg, sub_code, sub_msg, log_id);
     if (rc == 0)
         rc = dd_buf_puts(out, data_json != NULL ? data_json : "{}");
     if (rc == 0)
         rc = dd_buf_putc(out, '}');
+    if (rc != 0 && out->data != NULL) {
+        out->len = start;
+        out->data[start] = '\0';
+    }
+    return rc;
+}
+
+int dd_envelope_open_ok(struct dd_buf *out, const char *log_id)
+{
+    size_t start = out->len;
+    int rc = write_head(out, DD_CODE_SUCCESS, DD_MSG_SUCCESS, "", "", log_id);
     if (rc != 0 && out->data != NULL) {
         out->len = start;
         out->data[start] = '\0';

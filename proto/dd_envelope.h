@@ -44,6 +44,12 @@ int dd_envelope_write(struct dd_buf *out, int code, const char *msg,
 int dd_envelope_write_ok(struct dd_buf *out, const char *log_id,
                          const char *data_json);
 
+/* Appends the start of a success envelope, up to and including `"data":`,
+ * so that a large `data` value can be written in place; the caller then
+ * appends the value and the closing '}'. Same bytes as
+ * dd_envelope_write_ok. Returns 0 or DD_E_TOO_LARGE (nothing written). */
+int dd_envelope_open_ok(struct dd_buf *out, const char *log_id);
+
 /* Appends the error envelope of a table row, with data `{}`. */
 int dd_envelope_write_error(struct dd_buf *out, const struct dd_api_error *e,
                             const char *log_id);

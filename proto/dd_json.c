@@ -860,18 +860,6 @@ static int cmp_members(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* dd_buf_putc without the call when there is room (the writer's hot
- * path: every comma, colon and bracket). */
-static inline int putc_fast(struct dd_buf *b, char c)
-{
-    if (b->len + 1 < b->cap && b->len < b->max) {
-        b->data[b->len++] = c;
-        b->data[b->len] = '\0';
-        return 0;
-    }
-    return dd_buf_putc(b, c);
-}
-
 static int write_value(struct writer *w, const struct dd_json *v)
 {
     struct dd_buf *out = w->out;
@@ -888,14 +876,14 @@ static int write_value(struct writer *w, const struct dd_json *v)
     case DD_JSON_STRING:
         return dd_json_write_string(out, v->text, v->len, w->mode);
     case DD_JSON_ARRAY:
-        rc = putc_fast(out, '[');
+        rc = dd_buf_putc(out, '[');
         for (size_t k = 0; k < v->n && !rc; k++) {
             if (k)
-                rc = putc_fast(out, ',');
+                rc = dd_buf_putc(out, ',');
             if (!rc)
                 rc = write_value(w, &v->kids[k]);
         }
-        return rc ? rc : putc_fast(out, ']');
+        return rc ? rc : dd_buf_putc(out, ']');
     case DD_JSON_OBJECT: {
         size_t base = w->sp;
         if (w->cap - w->sp < v->n) {
@@ -921,7 +909,7 @@ static int write_value(struct writer *w, const struct dd_json *v)
                 o[j] = m;
             }
         }
-        rc = putc_fast(out, '{');
+        rc = dd_buf_putc(out, '{');
         int first = 1;
         for (size_t k = 0; k < v->n && !rc; k++) {
             const struct dd_json *m = w->order[base + k];
@@ -932,17 +920,17 @@ static int write_value(struct writer *w, const struct dd_json *v)
                     continue; /* a later duplicate wins */
             }
             if (!first)
-                rc = putc_fast(out, ',');
+                rc = dd_buf_putc(out, ',');
             first = 0;
             if (!rc)
                 rc = dd_json_write_string(out, m->key, m->key_len, w->mode);
             if (!rc)
-                rc = putc_fast(out, ':');
+                rc = dd_buf_putc(out, ':');
             if (!rc)
                 rc = write_value(w, m);
         }
         w->sp = base;
-        return rc ? rc : putc_fast(out, '}');
+        return rc ? rc : dd_buf_putc(out, '}');
     }
     }
     return 0;

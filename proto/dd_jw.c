@@ -79,28 +79,67 @@ void dd_jw_array_end(struct dd_jw *w)
 void dd_jw_key(struct dd_jw *w, const char *key)
 {
     before_value(w);
-    if (!w->err)
-        w->err =
-            dd_json_write_string(w->out, key, strlen(key), DD_ESCAPE_PLAIN);
-    put(w, ":", 1);
+    /* Keys are almost always plain ASCII words: copy those in one append,
+     * escape the rest. */
+    char tmp[64];
+    size_t n = 0;
+    tmp[n++] = '"';
+    for (const char *k = key; *k; k++) {
+        unsigned char c = (unsigned char)*k;
+        if (n > sizeof tmp - 3 || c < 0x20 || c == '"' || c == '\\' ||
+            c >= 0x80) {
+            n = 0;
+            break;
+        }
+        tmp[n++] = (char)c;
+    }
+    if (n) {
+        tmp[n++] = '"';
+        tmp[n++] = ':';
+        put(w, tmp, n);
+    } else {
+        if (!w->err)
+            w->err =
+                dd_json_write_string(w->out, key, strlen(key), DD_ESCAPE_PLAIN);
+        put(w, ":", 1);
+    }
     w->after_key = true;
 }
 
 size_t dd_int64_to_str(int64_t v, char *out)
 {
+    static const char pairs[] = "00010203040506070809"
+                                "10111213141516171819"
+                                "20212223242526272829"
+                                "30313233343536373839"
+                                "40414243444546474849"
+                                "50515253545556575859"
+                                "60616263646566676869"
+                                "70717273747576777879"
+                                "80818283848586878889"
+                                "90919293949596979899";
     char tmp[24];
-    size_t n = 0;
-    /* Work with the negative value so INT64_MIN needs no special case. */
-    int64_t x = v < 0 ? v : -v;
-    do {
-        tmp[n++] = (char)('0' - x % 10);
-        x /= 10;
-    } while (x);
+    size_t n = sizeof tmp;
+    /* Unsigned magnitude, so INT64_MIN needs no special case. */
+    uint64_t x = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    while (x >= 100) {
+        unsigned d = (unsigned)(x % 100) * 2;
+        x /= 100;
+        tmp[--n] = pairs[d + 1];
+        tmp[--n] = pairs[d];
+    }
+    if (x >= 10) {
+        unsigned d = (unsigned)x * 2;
+        tmp[--n] = pairs[d + 1];
+        tmp[--n] = pairs[d];
+    } else {
+        tmp[--n] = (char)('0' + x);
+    }
     size_t o = 0;
     if (v < 0)
         out[o++] = '-';
-    while (n)
-        out[o++] = tmp[--n];
+    memcpy(out + o, tmp + n, sizeof tmp - n);
+    o += sizeof tmp - n;
     out[o] = '\0';
     return o;
 }

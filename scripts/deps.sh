@@ -21,6 +21,7 @@ cmd  python3           python3
 cmd  valgrind          valgrind
 cmd  clang             clang
 cmd  clang-format      clang-format
+cmd  wrk               wrk
 pc   libmicrohttpd     libmicrohttpd-dev
 pc   libcjson          libcjson-dev
 pc   libcurl           libcurl4-openssl-dev
