@@ -66,7 +66,7 @@ DDSIGN := $(BUILD)/ddsign
 
 BINS := $(DDSIGN) $(DDMOCK)
 
-.PHONY: all deps check unit cli san valgrind fuzz fuzz-build lint bench clean
+.PHONY: all deps check unit cli external san valgrind fuzz fuzz-build lint bench clean
 .DEFAULT_GOAL := all
 
 all: deps $(BINS) $(TEST_BIN) $(BENCH_BIN) $(FIXED_SERVER)
@@ -109,13 +109,17 @@ $(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(MOCK_LIB) $(PROTO_LIB)
 # `make check` is the README's test command: unit tests (Check), then the
 # command-line tests.
 check: all
-	$(MAKE) --no-print-directory unit cli
+	$(MAKE) --no-print-directory unit cli external
 
 unit: $(TEST_BIN)
 	DD_TEST_DATA=tests/data $(TEST_BIN)
 
 cli: $(DDSIGN)
 	$(PYTHON) tests/cli/test_ddsign.py $(DDSIGN)
+
+# An independent python3 client that signs as the official Java and Go SDKs.
+external: $(DDMOCK)
+	$(PYTHON) tests/external/test_external_client.py $(DDMOCK)
 
 san:
 	$(MAKE) --no-print-directory BUILD=build-san SAN=1 OPT=-O1 check
