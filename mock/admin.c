@@ -19,7 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "admin.h"
 #include "dd_err.h"
+#include "faults.h"
 #include "dd_jw.h"
 #include "dd_params.h"
 #include "router.h"
@@ -29,19 +31,13 @@
 /* Maximum size of a world or settings body accepted by the admin API. */
 #define ADMIN_BODY_MAX ((size_t)256 << 20)
 
-struct admin {
-    struct mock_server *srv;
-    const struct mock_request *rq;
-    struct mock_response *rs;
-    struct dd_query q;
-    struct dd_jw w;
-};
+bool mock_admin_is(const struct mock_admin_call *a, const char *verb)
+{
+    return strcmp(a->rq->http_method, verb) == 0;
+}
 
-static void reply_error(struct admin *a, int status, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-/* Answers {"error": "..."} with `status`. */
-static void reply_error(struct admin *a, int status, const char *fmt, ...)
+void mock_admin_error(struct mock_admin_call *a, int status, const char *fmt,
+                      ...)
 {
     char msg[512];
     va_list ap;
@@ -57,7 +53,7 @@ static void reply_error(struct admin *a, int status, const char *fmt, ...)
 }
 
 /* Answers 400 with every line of `errs` in "errors". */
-static void reply_errors(struct admin *a, const char *what,
+static void reply_errors(struct mock_admin_call *a, const char *what,
                          const struct dd_buf *errs)
 {
     dd_buf_reset(&a->rs->body);
@@ -105,18 +101,12 @@ static void write_summary(struct dd_jw *w, const struct mock_world *world)
     dd_jw_object_end(w);
 }
 
-static bool is(const struct admin *a, const char *verb)
-{
-    return strcmp(a->rq->http_method, verb) == 0;
-}
-
-/* Parses the request body as JSON into doc; answers 400 on failure. */
-static bool body_json(struct admin *a, struct dd_json_doc *doc)
+bool mock_admin_body_json(struct mock_admin_call *a, struct dd_json_doc *doc)
 {
     struct dd_json_error e;
     struct dd_json_limits lim = {0, ADMIN_BODY_MAX};
     if (dd_json_parse(a->rq->body, a->rq->body_len, &lim, doc, &e)) {
-        reply_error(a, 400, "request:%u:%u: %s", e.pos.line, e.pos.col,
+        mock_admin_error(a, 400, "request:%u:%u: %s", e.pos.line, e.pos.col,
                     e.msg);
         return false;
     }
@@ -124,7 +114,7 @@ static bool body_json(struct admin *a, struct dd_json_doc *doc)
 }
 
 /* Adds a new world built by one of the three means; answers its summary. */
-static void create_world(struct admin *a)
+static void create_world(struct mock_admin_call *a)
 {
     struct mock_server *s = a->srv;
     int64_t now = mock_now();
@@ -136,7 +126,7 @@ static void create_world(struct admin *a)
     if (seed_s) {
         int64_t v;
         if (dd_parse_int64(seed_s, strlen(seed_s), &v)) {
-            reply_error(a, 400, "seed must be an integer");
+            mock_admin_error(a, 400, "seed must be an integer");
             return;
         }
         seed = (uint64_t)v;
@@ -145,7 +135,7 @@ static void create_world(struct admin *a)
         struct mock_gen_spec spec;
         char err[256];
         if (mock_gen_parse(gen, &spec, err, sizeof err)) {
-            reply_error(a, 400, "generate: %s", err);
+            mock_admin_error(a, 400, "generate: %s", err);
             return;
         }
         world = mock_world_generate(&spec, &s->defaults, seed, now);
@@ -153,7 +143,7 @@ static void create_world(struct admin *a)
         world = mock_world_default(&s->defaults, seed, now);
     } else {
         struct dd_json_doc doc;
-        if (!body_json(a, &doc))
+        if (!mock_admin_body_json(a, &doc))
             return;
         struct dd_buf errs;
         dd_buf_init(&errs, 0);
@@ -169,7 +159,7 @@ static void create_world(struct admin *a)
         dd_buf_free(&errs);
     }
     if (mock_worlds_add(&s->worlds, world)) {
-        reply_error(a, 400, "a world with app_key %s already exists",
+        mock_admin_error(a, 400, "a world with app_key %s already exists",
                     world->app_key);
         mock_world_free(world);
         return;
@@ -178,16 +168,16 @@ static void create_world(struct admin *a)
 }
 
 /* PUT /_mock/worlds/{app_key}: replace a world by a dump. */
-static void restore_world(struct admin *a, const char *app_key)
+static void restore_world(struct mock_admin_call *a, const char *app_key)
 {
     struct mock_server *s = a->srv;
     struct dd_json_doc doc;
-    if (!body_json(a, &doc))
+    if (!mock_admin_body_json(a, &doc))
         return;
     const struct dd_json *app = dd_json_get(doc.root, "app");
     const struct dd_json *key = dd_json_get(app, "app_key");
     if (key && (key->type != DD_JSON_STRING || strcmp(key->text, app_key))) {
-        reply_error(a, 400, "the body's app.app_key is not %s", app_key);
+        mock_admin_error(a, 400, "the body's app.app_key is not %s", app_key);
         dd_json_doc_free(&doc);
         return;
     }
@@ -204,6 +194,9 @@ static void restore_world(struct admin *a, const char *app_key)
     dd_buf_free(&errs);
     /* A dump without credentials keeps the path's app_key. */
     snprintf(world->app_key, sizeof world->app_key, "%s", app_key);
+    struct mock_world *old = mock_worlds_get(&s->worlds, app_key);
+    if (old)
+        mock_faults_world_removed(s->faults, old->serial);
     mock_worlds_remove(&s->worlds, app_key);
     mock_worlds_add(&s->worlds, world);
     write_summary(&a->w, world);
@@ -237,14 +230,14 @@ static const struct dd_json *find_in(const struct dd_json *arr,
 }
 
 /* GET /_mock/worlds/{app_key}/{kind}/{id} */
-static void read_entity(struct admin *a, const struct mock_world *world,
+static void read_entity(struct mock_admin_call *a, const struct mock_world *world,
                         const char *kind, const char *id)
 {
     size_t k = 0;
     while (k < sizeof kinds / sizeof kinds[0] && strcmp(kinds[k].kind, kind))
         k++;
     if (k == sizeof kinds / sizeof kinds[0]) {
-        reply_error(a, 404, "unknown entity kind %s", kind);
+        mock_admin_error(a, 404, "unknown entity kind %s", kind);
         return;
     }
     struct dd_buf dump;
@@ -279,16 +272,16 @@ static void read_entity(struct admin *a, const struct mock_world *world,
     }
     dd_buf_free(&dump);
     if (!found)
-        reply_error(a, 404, "no %s with id %s", kind, id);
+        mock_admin_error(a, 404, "no %s with id %s", kind, id);
 }
 
 /* POST /_mock/worlds/{app_key}/auth_codes */
-static void issue_auth_code(struct admin *a, struct mock_world *world)
+static void issue_auth_code(struct mock_admin_call *a, struct mock_world *world)
 {
     uint32_t shop = world->shops.n == 1 ? 0 : MOCK_NONE;
     if (a->rq->body_len) {
         struct dd_json_doc doc;
-        if (!body_json(a, &doc))
+        if (!mock_admin_body_json(a, &doc))
             return;
         int64_t id;
         const struct dd_json *v = dd_json_get(doc.root, "shop_id");
@@ -299,7 +292,7 @@ static void issue_auth_code(struct admin *a, struct mock_world *world)
         dd_json_doc_free(&doc);
     }
     if (shop == MOCK_NONE) {
-        reply_error(a, 400, "shop_id is missing or not a shop of this world");
+        mock_admin_error(a, 400, "shop_id is missing or not a shop of this world");
         return;
     }
     uint32_t ci = mock_auth_code_issue(world, shop, mock_now());
@@ -312,29 +305,29 @@ static void issue_auth_code(struct admin *a, struct mock_world *world)
 }
 
 /* GET or POST a settings object (the process defaults or a world's). */
-static void settings(struct admin *a, struct mock_settings *set)
+static void settings(struct mock_admin_call *a, struct mock_settings *set)
 {
-    if (is(a, "POST")) {
+    if (mock_admin_is(a, "POST")) {
         struct dd_json_doc doc;
-        if (!body_json(a, &doc))
+        if (!mock_admin_body_json(a, &doc))
             return;
         struct mock_settings copy = *set;
         char err[256];
         int rc = mock_settings_apply_json(&copy, doc.root, err, sizeof err);
         dd_json_doc_free(&doc);
         if (rc) {
-            reply_error(a, 400, "request:%s", err);
+            mock_admin_error(a, 400, "request:%s", err);
             return;
         }
         *set = copy;
-    } else if (!is(a, "GET")) {
-        reply_error(a, 405, "use GET or POST");
+    } else if (!mock_admin_is(a, "GET")) {
+        mock_admin_error(a, 405, "use GET or POST");
         return;
     }
     mock_settings_write_json(set, &a->w);
 }
 
-static void journal(struct admin *a)
+static void journal(struct mock_admin_call *a)
 {
     const char *since_s = dd_query_get(&a->q, "since");
     const char *limit_s = dd_query_get(&a->q, "limit");
@@ -345,7 +338,7 @@ static void journal(struct admin *a)
                      since < 0)) ||
         (limit_s &&
          (dd_parse_int64(limit_s, strlen(limit_s), &limit) || limit < 0))) {
-        reply_error(a, 400, "since and limit must be non-negative integers");
+        mock_admin_error(a, 400, "since and limit must be non-negative integers");
         return;
     }
     dd_jw_object_begin(&a->w);
@@ -358,18 +351,20 @@ static void journal(struct admin *a)
     dd_jw_object_end(&a->w);
 }
 
-static void reset(struct admin *a)
+static void reset(struct mock_admin_call *a)
 {
     struct mock_server *s = a->srv;
     bool load_default = false;
     if (a->rq->body_len) {
         struct dd_json_doc doc;
-        if (!body_json(a, &doc))
+        if (!mock_admin_body_json(a, &doc))
             return;
         const struct dd_json *d = dd_json_get(doc.root, "default_world");
         load_default = d && d->type == DD_JSON_TRUE;
         dd_json_doc_free(&doc);
     }
+    for (size_t i = 0; i < s->worlds.n; i++)
+        mock_faults_world_removed(s->faults, s->worlds.v[i]->serial);
     mock_worlds_free(&s->worlds);
     mock_worlds_init(&s->worlds);
     mock_journal_clear(s->journal);
@@ -405,8 +400,10 @@ static size_t split(char *path, char **seg, size_t max)
     return n;
 }
 
-static void dispatch(struct admin *a, char **seg, size_t n)
+static void dispatch(struct mock_admin_call *a)
 {
+    char **seg = a->seg;
+    size_t n = a->n;
     struct mock_server *s = a->srv;
     if (n == 1 && strcmp(seg[0], "health") == 0) {
         dd_jw_object_begin(&a->w);
@@ -426,8 +423,8 @@ static void dispatch(struct admin *a, char **seg, size_t n)
         return;
     }
     if (n == 1 && strcmp(seg[0], "reset") == 0) {
-        if (!is(a, "POST"))
-            reply_error(a, 405, "use POST");
+        if (!mock_admin_is(a, "POST"))
+            mock_admin_error(a, 405, "use POST");
         else
             reset(a);
         return;
@@ -436,16 +433,21 @@ static void dispatch(struct admin *a, char **seg, size_t n)
         const struct mock_journal_entry *e =
             mock_journal_find_log_id(s->journal, seg[1]);
         if (!e)
-            reply_error(a, 404, "log_id %s is not in the journal", seg[1]);
+            mock_admin_error(a, 404, "log_id %s is not in the journal", seg[1]);
         else
             mock_journal_entry_write(e, &a->w);
         return;
     }
+    if (n >= 2 && strcmp(seg[0], "worlds") == 0)
+        a->world = mock_worlds_get(&s->worlds, seg[1]);
+    /* The modules' own calls: actors and timers, pushes, faults. */
+    if (mock_admin_actors(a) || mock_admin_push(a) || mock_admin_faults(a))
+        return;
     if (n >= 1 && strcmp(seg[0], "worlds") == 0) {
         if (n == 1) {
-            if (is(a, "POST")) {
+            if (mock_admin_is(a, "POST")) {
                 create_world(a);
-            } else if (is(a, "GET")) {
+            } else if (mock_admin_is(a, "GET")) {
                 dd_jw_object_begin(&a->w);
                 dd_jw_key(&a->w, "worlds");
                 dd_jw_array_begin(&a->w);
@@ -454,35 +456,36 @@ static void dispatch(struct admin *a, char **seg, size_t n)
                 dd_jw_array_end(&a->w);
                 dd_jw_object_end(&a->w);
             } else {
-                reply_error(a, 405, "use GET or POST");
+                mock_admin_error(a, 405, "use GET or POST");
             }
             return;
         }
         struct mock_world *world = mock_worlds_get(&s->worlds, seg[1]);
-        if (n == 2 && is(a, "PUT")) {
+        if (n == 2 && mock_admin_is(a, "PUT")) {
             restore_world(a, seg[1]);
             return;
         }
         if (!world) {
-            reply_error(a, 404, "no world with app_key %s", seg[1]);
+            mock_admin_error(a, 404, "no world with app_key %s", seg[1]);
             return;
         }
         if (n == 2) {
-            if (is(a, "GET")) {
+            if (mock_admin_is(a, "GET")) {
                 mock_world_dump(world, &a->w);
-            } else if (is(a, "DELETE")) {
+            } else if (mock_admin_is(a, "DELETE")) {
+                mock_faults_world_removed(s->faults, world->serial);
                 mock_worlds_remove(&s->worlds, seg[1]);
                 dd_jw_object_begin(&a->w);
                 dd_jw_kstr(&a->w, "deleted", seg[1]);
                 dd_jw_object_end(&a->w);
             } else {
-                reply_error(a, 405, "use GET, PUT or DELETE");
+                mock_admin_error(a, 405, "use GET, PUT or DELETE");
             }
             return;
         }
         if (n == 3 && strcmp(seg[2], "auth_codes") == 0) {
-            if (!is(a, "POST"))
-                reply_error(a, 405, "use POST");
+            if (!mock_admin_is(a, "POST"))
+                mock_admin_error(a, 405, "use POST");
             else
                 issue_auth_code(a, world);
             return;
@@ -491,19 +494,19 @@ static void dispatch(struct admin *a, char **seg, size_t n)
             settings(a, &world->settings);
             return;
         }
-        if (n == 4 && is(a, "GET")) {
+        if (n == 4 && mock_admin_is(a, "GET")) {
             read_entity(a, world, seg[2], seg[3]);
             return;
         }
     }
-    reply_error(a, 404, "no such admin call (see mock/README.md)");
+    mock_admin_error(a, 404, "no such admin call (see mock/README.md)");
 }
 
 void mock_admin_handle(struct mock_server *s, const struct mock_request *rq,
                        const char *path, const char *query,
                        struct mock_response *rs)
 {
-    struct admin a;
+    struct mock_admin_call a;
     memset(&a, 0, sizeof a);
     a.srv = s;
     a.rq = rq;
@@ -514,18 +517,21 @@ void mock_admin_handle(struct mock_server *s, const struct mock_request *rq,
 
     if (s->cfg.admin_token &&
         (!rq->admin_token || strcmp(rq->admin_token, s->cfg.admin_token))) {
-        reply_error(&a, 401, "this admin API needs the X-Admin-Token header");
+        mock_admin_error(&a, 401,
+                         "this admin API needs the X-Admin-Token header");
     } else if (dd_query_parse(query, strlen(query), &a.q)) {
-        reply_error(&a, 400, "malformed query string");
+        mock_admin_error(&a, 400, "malformed query string");
     } else {
         char copy[1024];
         snprintf(copy, sizeof copy, "%s", path + 6); /* after "/_mock" */
         char *seg[8];
-        size_t n = split(copy, seg, 8);
-        /* segments decoded from %XX like query values */
-        dispatch(&a, seg, n);
+        a.seg = seg;
+        a.n = split(copy, seg, 8);
+        dispatch(&a);
     }
     dd_query_free(&a.q);
+    /* Whatever the call changed is scheduled and queued at once. */
+    mock_server_drain(s);
 
     struct mock_journal_entry e;
     memset(&e, 0, sizeof e);

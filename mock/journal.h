@@ -26,7 +26,7 @@
 
 #include "dd_jw.h"
 
-#define MOCK_JOURNAL_TEXT_MAX 8192
+#define MOCK_JOURNAL_TEXT_MAX (64 * 1024)
 /* Texts held by the ring, all entries together: past this the oldest
  * entries go even before the ring is full. */
 #define MOCK_JOURNAL_BYTES_MAX ((size_t)24 << 20)

@@ -12,9 +12,9 @@
  * Where the request's parts come from (§1.3): system parameters from the
  * query string, else from form fields (legacy clients post everything as a
  * form); param_json from the raw body, else the `param_json` form field,
- * else the `param_json` query parameter. A body that starts with '{' is
- * always the raw param_json, whatever its Content-Type (HTTP libraries
- * label bodies as forms by default). GET is accepted like POST.
+ * else the `param_json` query parameter. A body is a form only when its
+ * Content-Type says so and it carries our fields (HTTP libraries label
+ * any POST body as a form by default). GET is accepted like POST.
  *
  * Performance: the body is parsed once; the canonical forms and the
  * expected signatures are computed from that one parse (the HTML-safe form
@@ -33,6 +33,7 @@
 #include "dd_err.h"
 #include "dd_params.h"
 #include "dd_sign.h"
+#include "faults.h"
 #include "server.h"
 
 void mock_response_init(struct mock_response *rs)
@@ -40,6 +41,9 @@ void mock_response_init(struct mock_response *rs)
     rs->status = 200;
     rs->content_type = "application/json;charset=UTF-8";
     dd_buf_init(&rs->body, 0);
+    rs->delay_ms = 0;
+    rs->reset = false;
+    rs->truncate_to = -1;
 }
 
 void mock_response_free(struct mock_response *rs)
@@ -57,9 +61,10 @@ struct call_state {
     const struct dd_api_error *error;
     bool known_unimplemented;
     struct dd_buf canonical; /* plain canonical param_json */
-    struct dd_buf *body;     /* the answer, written in place */
-    size_t data_start;       /* where `data` starts in body, 0 = none */
-    struct dd_buf explain;   /* JSON object, for a rejected signature */
+    struct mock_response *rs;
+    struct dd_buf *body;   /* the answer, written in place */
+    size_t data_start;     /* where `data` starts in body, 0 = none */
+    struct dd_buf explain; /* JSON object, for a rejected signature */
     char note[400];
 };
 
@@ -68,6 +73,21 @@ static int is_form(const char *content_type)
     return content_type &&
            strncasecmp(content_type, "application/x-www-form-urlencoded", 33) ==
                0;
+}
+
+/* True when a body carries form fields of ours ("param_json=" or
+ * "app_key=" at the start or after an '&'). */
+static bool looks_like_form(const struct mock_request *rq)
+{
+    static const char *const keys[] = {"param_json=", "app_key="};
+    for (size_t k = 0; k < 2; k++) {
+        size_t n = strlen(keys[k]);
+        for (size_t i = 0; i + n <= rq->body_len; i++)
+            if ((i == 0 || rq->body[i - 1] == '&') &&
+                memcmp(rq->body + i, keys[k], n) == 0)
+                return true;
+    }
+    return false;
 }
 
 /* A system parameter: query first, then the form body. */
@@ -147,8 +167,10 @@ static uint32_t check_token(struct call_state *st, const char *token,
         return MOCK_NONE;
     }
     const struct mock_token *t = &st->world->tokens.v[ti];
-    if (t->revoked || now >= t->access_expires ||
-        (t->dead_after && now >= t->dead_after)) {
+    /* A pair superseded by a refresh lives until dead_after, even past its
+     * own expiry (§2.3: "the old pair remains valid for 1 more hour"). */
+    int64_t end = t->dead_after ? t->dead_after : t->access_expires;
+    if (t->revoked || now >= end) {
         fail(st, "isv.access-token-expired", NULL);
         return MOCK_NONE;
     }
@@ -206,15 +228,9 @@ static void route_api(struct call_state *st, const struct mock_request *rq,
         fail(st, "isv.parameter-invalid", "malformed query string");
         goto done;
     }
-    /* A body that starts like a JSON object is param_json whatever its
-     * Content-Type says: many HTTP clients label any POST body as a form. */
-    size_t lead = 0;
-    while (lead < rq->body_len &&
-           (rq->body[lead] == ' ' || rq->body[lead] == '\t' ||
-            rq->body[lead] == '\n' || rq->body[lead] == '\r'))
-        lead++;
-    bool json_body = lead < rq->body_len && rq->body[lead] == '{';
-    bool form_body = is_form(rq->content_type) && !json_body;
+    /* Many HTTP clients label any POST body as a form: a body is read as a
+     * form only when it also looks like one. */
+    bool form_body = is_form(rq->content_type) && looks_like_form(rq);
     if (form_body && rq->body_len &&
         dd_query_parse(rq->body, rq->body_len, &form)) {
         fail(st, "isv.parameter-invalid", "malformed form body");
@@ -254,14 +270,16 @@ static void route_api(struct call_state *st, const struct mock_request *rq,
         fail(st, "isv.app-id-invalid", "no world has app_key %.19s", c.app_key);
         goto done;
     }
+    /* Again with the world's skew window, in its place in the order. */
+    c.now = now;
+    c.skew_seconds = st->world->settings.skew_seconds;
+    sub = dd_common_check(&c, path_method);
     if (sub) {
-        fail(st, sub, "%.127s", c.method ? c.method : "");
-        goto done;
-    }
-    int64_t skew = st->world->settings.skew_seconds;
-    if (c.ts_seconds < now - skew || c.ts_seconds > now + skew) {
-        fail(st, "isv.timestamp-invalid",
-             "timestamp %.40s is outside the skew window", c.timestamp);
+        if (strcmp(sub, "isv.timestamp-invalid") == 0)
+            fail(st, sub, "timestamp %.40s is outside the skew window",
+                 c.timestamp);
+        else
+            fail(st, sub, "%.127s", c.method ? c.method : "");
         goto done;
     }
 
@@ -316,6 +334,18 @@ static void route_api(struct call_state *st, const struct mock_request *rq,
     }
 
     static const struct dd_json empty = {.type = DD_JSON_OBJECT};
+    struct mock_api_fault f = {.truncate_to = -1};
+    mock_faults_api(st->srv, st->world, api->method,
+                    doc.root ? doc.root : &empty, rq->received_us / 1000, &f);
+    st->rs->delay_ms = f.delay_ms;
+    st->rs->reset = f.reset;
+    st->rs->truncate_to = f.truncate_to;
+    if (f.error) {
+        st->error = f.error;
+        snprintf(st->note, sizeof st->note, "injected fault #%llu",
+                 (unsigned long long)f.fault_id);
+        goto done;
+    }
     /* The handler writes `data` straight into the answer, after the
      * envelope's head; an error replaces the whole answer. */
     dd_envelope_open_ok(st->body, st->log_id);
@@ -398,6 +428,7 @@ void mock_route(struct mock_server *s, const struct mock_request *rq,
     memset(&st, 0, sizeof st);
     st.srv = s;
     st.verdict = "not-checked";
+    st.rs = rs;
     st.body = &rs->body;
     dd_buf_init(&st.canonical, 0);
     dd_buf_init(&st.explain, 0);

@@ -27,11 +27,14 @@
  *      isv.access-token-no-existed; expired or revoked -> 40003
  *      isv.access-token-expired; another app's -> 40003
  *      isv.access-token-invalid
- *   7. the API's own checks.
+ *   7. injected faults armed on the app (faults.h: an error of the table,
+ *      rate limits, latency, reset, truncation, page drift);
+ *   8. the API's own checks.
  */
 #ifndef MOCK_ROUTER_H
 #define MOCK_ROUTER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,6 +56,11 @@ struct mock_response {
     int status;               /* HTTP status */
     const char *content_type; /* static string */
     struct dd_buf body;
+    /* Injected faults (faults.h), carried out by the HTTP front: */
+    int64_t delay_ms;    /* send the answer this much later */
+    bool reset;          /* close the connection instead of answering */
+    int64_t truncate_to; /* send only this many bytes of the body, then
+                            close (-1: the whole body) */
 };
 
 /* Handles one request. `rs` must be initialised by the caller

@@ -18,6 +18,7 @@
 #include "server.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -25,9 +26,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "actors.h"
 #include "dd_envelope.h"
 #include "dd_json.h"
+#include "faults.h"
 #include "http.h"
+#include "push.h"
 
 /* The loop never sleeps longer than this, so a missed wake-up can delay
  * work by at most a second. */
@@ -39,6 +43,11 @@ int64_t mock_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec;
+}
+
+int64_t mock_now_ms(void)
+{
+    return mock_now_us() / 1000;
 }
 
 int64_t mock_now_us(void)
@@ -79,6 +88,8 @@ int mock_server_init(struct mock_server *s,
         mock_settings_default(&s->defaults);
     s->seed = s->cfg.seed;
     mock_worlds_init(&s->worlds);
+    mock_timers_init(&s->timers);
+    s->faults = mock_faults_new();
 
     int64_t cap = s->defaults.journal_capacity;
     if (cap < 1)
@@ -106,6 +117,9 @@ int mock_server_start(struct mock_server *s, char *err, size_t errlen)
         snprintf(err, errlen, "epoll_create1: %s", strerror(errno));
         return -1;
     }
+    s->push = mock_push_new(s, err, errlen);
+    if (!s->push)
+        return -1;
     s->http = mock_http_start(s, s->cfg.bind_addr, s->cfg.port, err, errlen);
     if (!s->http)
         return -1;
@@ -157,16 +171,21 @@ static void drain(int fd)
 static int loop(struct mock_server *s)
 {
     struct epoll_event evs[LOOP_MAX_EVENTS];
-
+    int http_fd = mock_http_epoll_fd(s->http);
+    mock_server_drain(s); /* deadlines of the worlds loaded at start */
     while (!stopping(s)) {
         /* How long may we sleep? Each source may only shorten it. */
+        int64_t now_ms = mock_now_ms();
         int64_t wait = LOOP_MAX_WAIT_MS;
         int64_t t = mock_http_timeout_ms(s->http);
         if (t >= 0 && t < wait)
             wait = t;
-        /* >>> timers (min-heap) and the curl multi timeout plug in here:
-         *     wait = min(wait, ms until their next deadline). */
-
+        t = mock_timers_wait_ms(&s->timers, now_ms);
+        if (t >= 0 && t < wait)
+            wait = t;
+        t = mock_push_wait_ms(s->push, now_ms);
+        if (t >= 0 && t < wait)
+            wait = t;
         int n = epoll_wait(s->epoll_fd, evs, LOOP_MAX_EVENTS, (int)wait);
         if (n < 0) {
             if (errno == EINTR)
@@ -177,25 +196,66 @@ static int loop(struct mock_server *s)
             int fd = evs[i].data.fd;
             if (fd == s->stop_fd)
                 drain(fd);
+            else if (fd != http_fd)
+                mock_push_socket_event(s->push, fd, evs[i].events);
             /* The HTTP fd needs nothing here: the daemon runs below after
-             * every wake-up.
-             * >>> curl multi sockets plug in here: any fd that is neither
-             *     stop_fd nor http_fd is one of its sockets ->
-             *     curl_multi_socket_action(fd, events). */
+             * every wake-up. */
         }
         if (stopping(s))
             break;
-
         /* HTTP: run after every wake-up; it also expires idle
          * connections, which is why it runs on timeouts too. */
         if (mock_http_run(s->http) < 0)
             return -1;
-
-        /* >>> due timers fire here (pop the heap while deadline <= now),
-         *     then the curl multi handle's timeout action, then finished
-         *     transfers are collected (curl_multi_info_read). */
+        now_ms = mock_now_ms();
+        mock_server_drain(s);
+        mock_timers_run(&s->timers, s, now_ms);
+        mock_server_drain(s);
+        mock_push_run(s->push, now_ms);
     }
     return 0;
+}
+
+void mock_server_drain(struct mock_server *s)
+{
+    for (size_t i = 0; i < s->worlds.n; i++) {
+        struct mock_world *w = s->worlds.v[i];
+        for (uint32_t k = 0; k < w->outbox.n; k++) {
+            struct mock_event *e = &w->outbox.v[k];
+            if (e->tag == MOCK_EVENT_DEADLINE) {
+                const struct mock_aftersale *a =
+                    &w->aftersales.v[e->aftersale];
+                if (a->status_deadline && !mock_aftersale_is_final(a))
+                    mock_timer_add(&s->timers, a->status_deadline * 1000,
+                                   mock_actor_deadline_cb, w->serial,
+                                   e->aftersale);
+            } else if (s->push) {
+                mock_push_enqueue(s->push, w, e);
+            }
+        }
+        mock_world_outbox_clear(w);
+    }
+}
+
+void mock_server_journal(struct mock_server *s, const char *kind,
+                         const struct mock_world *w, const char *method,
+                         const char *fmt, ...)
+{
+    struct mock_journal_entry e;
+    memset(&e, 0, sizeof e);
+    snprintf(e.kind, sizeof e.kind, "%s", kind);
+    if (w)
+        snprintf(e.app_key, sizeof e.app_key, "%s", w->app_key);
+    snprintf(e.method, sizeof e.method, "%s", method ? method : "");
+    char note[MOCK_JOURNAL_TEXT_MAX];
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(note, sizeof note, fmt, ap);
+        va_end(ap);
+        e.note = note;
+    }
+    mock_journal_add(s->journal, &e);
 }
 
 int mock_server_run(struct mock_server *s)
@@ -224,6 +284,11 @@ void mock_server_free(struct mock_server *s)
 {
     mock_http_stop(s->http);
     s->http = NULL;
+    mock_push_free(s->push);
+    s->push = NULL;
+    mock_faults_free(s->faults);
+    s->faults = NULL;
+    mock_timers_free(&s->timers);
     if (s->epoll_fd >= 0)
         close(s->epoll_fd);
     s->epoll_fd = -1;

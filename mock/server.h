@@ -22,9 +22,12 @@
 
 #include "journal.h"
 #include "settings.h"
+#include "timers.h"
 #include "world.h"
 
 struct mock_http;
+struct mock_push;
+struct mock_faults;
 
 struct mock_server_config {
     const char *bind_addr;   /* "127.0.0.1" default */
@@ -42,6 +45,9 @@ struct mock_server {
     uint64_t seed;
     uint64_t log_counter; /* entropy of log_ids */
     struct mock_http *http;
+    struct mock_timers timers; /* platform deadlines, retries, delays */
+    struct mock_push *push;    /* outgoing pushes (curl multi) */
+    struct mock_faults *faults;
     int stop_fd; /* eventfd */
     int epoll_fd;
     volatile int stopping;
@@ -73,9 +79,22 @@ void mock_server_free(struct mock_server *s);
 /* Makes a fresh log_id for now. */
 void mock_server_log_id(struct mock_server *s, char out[35]);
 
-/* Real wall-clock time in seconds and in microseconds. */
+/* Real wall-clock time in seconds, milliseconds and microseconds. */
 int64_t mock_now(void);
+int64_t mock_now_ms(void);
 int64_t mock_now_us(void);
+
+/* Moves every world's outbox into the push queue (messages) and the timer
+ * heap (deadlines). The loop calls it after each turn; admin actions and
+ * tests that change worlds outside a turn call it too. */
+void mock_server_drain(struct mock_server *s);
+
+/* Appends an event of the mock itself to the journal (kind "actor",
+ * "timer", "push", "fault", ...), with a printf-style note. */
+void mock_server_journal(struct mock_server *s, const char *kind,
+                         const struct mock_world *w, const char *method,
+                         const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 /* Handles an admin request (admin.c); called by the router for /_mock/. */
 struct mock_request;

@@ -12,6 +12,8 @@
  */
 #include "world.h"
 
+#include "messages.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -270,6 +272,9 @@ void mock_world_free(struct mock_world *w)
     free(w->by_update);
     free(w->by_apply);
     free(w->name);
+    mock_world_outbox_clear(w);
+    free(w->outbox.v);
+    free(w->subscription.url);
     free(w);
 }
 
@@ -488,11 +493,35 @@ int64_t mock_aftersale_deadline(const struct mock_world *w,
     return now + (d + scale - 1) / scale;
 }
 
+/* The message a status transition emits (0 = none; see world.h). */
+static int transition_tag(const struct mock_aftersale *a, int from, int to)
+{
+    switch (to) {
+    case MOCK_AS_WAIT_BUYER_RETURN:
+        return from == MOCK_AS_WAIT_SELLER_AGREE ||
+                       from == MOCK_AS_SELLER_REFUSED
+                   ? MOCK_TAG_RETURN_APPLY_AGREED
+                   : 0;
+    case MOCK_AS_WAIT_SELLER_RECEIVE:
+        return MOCK_TAG_BUYER_RETURN_GOODS;
+    case MOCK_AS_SELLER_REFUSED:
+        return a->type == MOCK_AS_TYPE_RETURN ? MOCK_TAG_RETURN_APPLY_REFUSED
+                                              : MOCK_TAG_REFUND_REFUSED;
+    case MOCK_AS_SELLER_REFUSED_2:
+        return MOCK_TAG_REFUND_REFUSED;
+    case MOCK_AS_CLOSED:
+        return MOCK_TAG_REFUND_CLOSED;
+    default:
+        return 0; /* 12 is emitted by mock_aftersale_refund */
+    }
+}
+
 void mock_aftersale_set_status(struct mock_world *w, uint32_t as, int status,
                                int64_t now, int role, const char *action,
                                const char *text)
 {
     struct mock_aftersale *a = &w->aftersales.v[as];
+    int from = a->status;
     a->status = status;
     bool final = status == MOCK_AS_SUCCESS || status == MOCK_AS_CLOSED ||
                  status == MOCK_AS_SELLER_REFUSED_2 ||
@@ -503,6 +532,11 @@ void mock_aftersale_set_status(struct mock_world *w, uint32_t as, int status,
     a->status_deadline = mock_aftersale_deadline(w, a, now);
     mock_aftersale_touch(w, as, now);
     mock_aftersale_record(w, as, now, role, action, text);
+    int tag = transition_tag(a, from, status);
+    if (tag)
+        mock_world_emit(w, tag, as, now);
+    if (w->aftersales.v[as].status_deadline)
+        mock_world_emit(w, MOCK_EVENT_DEADLINE, as, now);
 }
 
 void mock_order_refresh(struct mock_world *w, uint32_t oi, int64_t now)
@@ -566,6 +600,8 @@ int64_t mock_aftersale_refund(struct mock_world *w, uint32_t as, int64_t now,
                               refund_type == MOCK_REFUND_BY_ASSISTANT
                                   ? "售后小助手自动退款成功"
                                   : "平台退款成功");
+    mock_world_emit(w, MOCK_TAG_REFUND_AGREED, as, now);
+    mock_world_emit(w, MOCK_TAG_REFUND_SUCCESS, as, now);
     return amount;
 }
 
@@ -578,6 +614,31 @@ uint32_t mock_sku_order_open_refund(const struct mock_world *w, uint32_t so)
     if (a->type != MOCK_AS_TYPE_UNSHIPPED_REFUND || mock_aftersale_is_final(a))
         return MOCK_NONE;
     return as;
+}
+
+/* ============================================================== events */
+
+void mock_world_emit(struct mock_world *w, int tag, uint32_t as, int64_t now)
+{
+    uint32_t i = VEC_PUSH(w->outbox);
+    struct mock_event *e = &w->outbox.v[i];
+    e->tag = tag;
+    e->aftersale = as;
+    e->time = now;
+    e->data = NULL;
+    if (tag >= 200) {
+        struct dd_buf b;
+        dd_buf_init(&b, 0);
+        mock_message_data(w, tag, as, now, &b);
+        e->data = dd_buf_steal(&b);
+    }
+}
+
+void mock_world_outbox_clear(struct mock_world *w)
+{
+    for (uint32_t i = 0; i < w->outbox.n; i++)
+        free(w->outbox.v[i].data);
+    w->outbox.n = 0;
 }
 
 /* ============================================================== tokens */
@@ -645,6 +706,15 @@ int mock_worlds_add(struct mock_worlds *ws, struct mock_world *w)
 {
     if (mock_worlds_get(ws, w->app_key))
         return -1;
+    /* Serials are unique in the process, across resets, so that a timer of
+     * a deleted world can never reach a new one. */
+    static uint64_t serials;
+    w->serial = __atomic_add_fetch(&serials, 1, __ATOMIC_RELAXED);
+    for (uint32_t i = 0; i < w->aftersales.n; i++)
+        if (w->aftersales.v[i].status_deadline &&
+            !mock_aftersale_is_final(&w->aftersales.v[i]))
+            mock_world_emit(w, MOCK_EVENT_DEADLINE, i,
+                            w->aftersales.v[i].update_time);
     if (ws->n == ws->cap) {
         ws->cap = ws->cap ? ws->cap * 2 : 8;
         ws->v = xrealloc(ws->v, ws->cap * sizeof *ws->v);
@@ -658,6 +728,15 @@ struct mock_world *mock_worlds_get(const struct mock_worlds *ws,
 {
     for (size_t i = 0; i < ws->n; i++)
         if (strcmp(ws->v[i]->app_key, app_key) == 0)
+            return ws->v[i];
+    return NULL;
+}
+
+struct mock_world *mock_worlds_by_serial(const struct mock_worlds *ws,
+                                         uint64_t serial)
+{
+    for (size_t i = 0; i < ws->n; i++)
+        if (ws->v[i]->serial == serial)
             return ws->v[i];
     return NULL;
 }

@@ -215,6 +215,43 @@ struct mock_refund {
     const char *via; /* "CancelSendGoodsSuccess", "operate:111", ... */
 };
 
+/* Message tags of refund pushes (doudian-open-api.md §5.5). */
+enum {
+    MOCK_TAG_REFUND_CREATED = 200,
+    MOCK_TAG_REFUND_AGREED = 201,
+    MOCK_TAG_RETURN_APPLY_AGREED = 202,
+    MOCK_TAG_BUYER_RETURN_GOODS = 203,
+    MOCK_TAG_REFUND_REFUSED = 204,
+    MOCK_TAG_RETURN_APPLY_REFUSED = 205,
+    MOCK_TAG_REFUND_SUCCESS = 206,
+    MOCK_TAG_REFUND_CLOSED = 207,
+    MOCK_TAG_REFUND_MODIFIED = 208,
+    /* not a message: the after-sale's status_deadline changed */
+    MOCK_EVENT_DEADLINE = -1,
+};
+
+/*
+ * Something the platform did that the rest of the mock must act on: a
+ * message to push (tag >= 200, with its `data` JSON built at the moment of
+ * the change, so it shows the state of that moment) or a new deadline for
+ * the timers. World changes append events to the world's outbox; the
+ * server drains every outbox after each piece of work (request, timer,
+ * admin action) into the push queue and the timer heap.
+ */
+struct mock_event {
+    int tag;
+    uint32_t aftersale;
+    int64_t time;  /* real seconds */
+    char *data;    /* owned: the message's data JSON (NULL for deadlines) */
+};
+
+/* An app's push subscription (set by the admin API or the world file). */
+struct mock_subscription {
+    char *url;          /* NULL = not subscribed */
+    uint64_t tags[5];   /* bit (tag - 200) for 200..519; all zero = all */
+    bool verified;      /* the tag "0" verification message was acked */
+};
+
 /* An id -> index hash map (open addressing, linear probing). */
 struct mock_idmap {
     int64_t *keys;
@@ -249,6 +286,10 @@ struct mock_world {
 
     struct mock_idmap shop_ids, product_ids, sku_ids, order_ids,
         sku_order_ids, aftersale_ids;
+
+    uint64_t serial; /* unique in the process, set by mock_worlds_add */
+    MOCK_VEC(struct mock_event) outbox;
+    struct mock_subscription subscription;
 
     /* after-sale indexes, each sorted ascending by (time, aftersale_id) */
     uint32_t *by_update; /* n = aftersales.n */
@@ -321,13 +362,17 @@ bool mock_aftersale_is_final(const struct mock_aftersale *a);
  * the shop order becomes cancelled when none of its lines is left to ship.
  * The amount is capped at what is left of the line's pay_amount + post
  * (the platform never pays more than was paid). `via` must be a static
- * string. Returns the amount paid.
+ * string. Emits 201 (agreed) and 206 (refund paid). Returns the amount
+ * paid.
  */
 int64_t mock_aftersale_refund(struct mock_world *w, uint32_t as, int64_t now,
                               int refund_type, int audit_bit, const char *via);
 
 /* Moves an after-sale to `status` (and final for 12, 27(for type 2), 28,
- * 29), touching it and recording `text` for `role`. */
+ * 29), touching it and recording `text` for `role`. The message of the
+ * transition is emitted here (6->7 of a return: 202; ->27: 205 for a
+ * return, 204 otherwise; 11->29: 204; 7->11: 203; ->28: 207; 12 comes
+ * from mock_aftersale_refund), and a new deadline as MOCK_EVENT_DEADLINE. */
 void mock_aftersale_set_status(struct mock_world *w, uint32_t as, int status,
                                int64_t now, int role, const char *action,
                                const char *text);
@@ -343,6 +388,13 @@ uint32_t mock_sku_order_open_refund(const struct mock_world *w, uint32_t so);
 /* Recomputes a shop order's status from its lines (shipped, partly
  * shipped, cancelled) and sets its update_time. */
 void mock_order_refresh(struct mock_world *w, uint32_t order, int64_t now);
+
+/* Appends an event to the world's outbox. For a message (tag >= 200) its
+ * data is built now by mock_message_data (messages.h). */
+void mock_world_emit(struct mock_world *w, int tag, uint32_t as, int64_t now);
+
+/* Frees the outbox's events and empties it. */
+void mock_world_outbox_clear(struct mock_world *w);
 
 /* ---------------------------------------------------------------- tokens */
 
@@ -368,11 +420,16 @@ struct mock_worlds {
 void mock_worlds_init(struct mock_worlds *ws);
 /* Frees every world. */
 void mock_worlds_free(struct mock_worlds *ws);
-/* Takes ownership. Returns 0, or -1 when the app_key is already taken. */
+/* Takes ownership and gives the world its serial; every open after-sale's
+ * deadline goes to the outbox (so the server schedules its timer). Returns
+ * 0, or -1 when the app_key is already taken. */
 int mock_worlds_add(struct mock_worlds *ws, struct mock_world *w);
 /* Borrowed, or NULL. */
 struct mock_world *mock_worlds_get(const struct mock_worlds *ws,
                                    const char *app_key);
+/* The world with this serial, or NULL (it was deleted). */
+struct mock_world *mock_worlds_by_serial(const struct mock_worlds *ws,
+                                         uint64_t serial);
 /* Removes and frees. Returns 0 or -1 when absent. */
 int mock_worlds_remove(struct mock_worlds *ws, const char *app_key);
 

@@ -353,6 +353,9 @@ const char *dd_common_check(struct dd_common *c, const char *path_method)
         return "isv.parameter-missing";
     if (dd_timestamp_parse(c->timestamp, &c->ts_seconds, &c->ts_form))
         return "isv.timestamp-format-error";
+    if (c->skew_seconds > 0 && (c->ts_seconds < c->now - c->skew_seconds ||
+                                c->ts_seconds > c->now + c->skew_seconds))
+        return "isv.timestamp-invalid";
     if (dd_sign_method_parse(c->sign_method, &c->sign_alg))
         return "isv.parameter-invalid";
     if (absent(c->sign))

@@ -15,6 +15,8 @@
  *   4. method != path's method  -> 40003 isv.parameter-invalid
  *   5. timestamp missing        -> 40001 isv.parameter-missing
  *   6. timestamp malformed      -> 40003 isv.timestamp-format-error
+ *      timestamp outside the skew window (when one is given)
+ *                               -> 40003 isv.timestamp-invalid
  *   7. sign_method unknown      -> 40003 isv.parameter-invalid
  *   8. sign missing             -> 40001 isv.signature-missing
  * (then, outside this module: unknown app_key, skew window, signature,
@@ -106,6 +108,10 @@ struct dd_common {
     const char *v;
     const char *sign;
     const char *sign_method;
+    /* Inputs of the skew check: with skew_seconds > 0 the timestamp must
+     * be within skew_seconds of now (Unix seconds). */
+    int64_t now;
+    int64_t skew_seconds;
     /* Filled by dd_common_check: */
     int64_t ts_seconds;
     enum dd_ts_form ts_form;

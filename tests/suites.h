@@ -18,7 +18,12 @@
     X(jw_suite)                                                                \
     X(vectors_suite)                                                           \
     X(errtab_suite)                                                            \
-    X(envelope_suite)
+    X(envelope_suite)                                                          \
+    X(worldfile_suite)                                                         \
+    X(mock_front_suite)                                                        \
+    X(mock_admin_suite)                                                        \
+    X(mock_aftersale_suite)                                                    \
+    X(mock_order_suite)
 
 #define DD_SUITE_DECL(fn) Suite *fn(void);
 DD_SUITES(DD_SUITE_DECL)

@@ -1,0 +1,76 @@
+/*
+ * faults.h: fault injection, armed through the admin API (issue "ddmock
+ * platform behaviour", item 4).
+ *
+ * A fault is armed on one app (world) and fires N times, or with
+ * probability p from its own seeded random stream, or until disarmed;
+ * every firing is journalled (kind "fault"). Each fault draws from its own
+ * stream (seeded from the server seed, the world and the fault's id), so
+ * retries and timing elsewhere never shift another fault's draws: the same
+ * seed, world and sequence of client calls give the same firings.
+ *
+ * Kinds: on pushes (push.c asks mock_faults_push for each message): drop,
+ * duplicate, reorder, delay, corrupt event-sign, wrong app-id, malformed
+ * data. On APIs (the router asks mock_faults_api before the handler): an
+ * error of the table for a method (e.g. 20000 isp.service-error, 60000
+ * isv.traffic-limited), added latency, connection reset, truncated body;
+ * rate limits per app and method answering the real 60000 envelope; page
+ * drift on afterSale.List. Token revocation and forced expiry are admin
+ * actions of faults.c too.
+ */
+#ifndef MOCK_FAULTS_H
+#define MOCK_FAULTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dd_errtab.h"
+#include "dd_json.h"
+
+struct mock_server;
+struct mock_world;
+struct mock_faults;
+
+struct mock_faults *mock_faults_new(void);
+void mock_faults_free(struct mock_faults *f);
+
+/* What the router must do with an API call (all zero: nothing). */
+struct mock_api_fault {
+    const struct dd_api_error *error; /* answer this row instead */
+    int64_t delay_ms;                 /* answer after this much latency */
+    bool reset;                       /* close the connection, no answer */
+    int64_t truncate_to;              /* send only this many bytes (>= 0
+                                         when set; -1 = not set) */
+    uint64_t fault_id;                /* for the journal's note */
+};
+
+/*
+ * Decides the faults of one API call of `method` on world `w`, after the
+ * platform checks passed and before the handler runs (rate limits count
+ * here too). May change the world for page drift on afterSale.List
+ * (`params` is the call's param_json). Journals each firing.
+ */
+void mock_faults_api(struct mock_server *s, struct mock_world *w,
+                     const char *method, const struct dd_json *params,
+                     int64_t now_ms, struct mock_api_fault *out);
+
+/* What push.c must do with one message (all zero: deliver it normally). */
+struct mock_push_fault {
+    bool drop;          /* never deliver it */
+    unsigned duplicate; /* deliver this many extra copies */
+    bool reorder;       /* hold it back behind the next message(s) */
+    int64_t delay_ms;   /* deliver it this much later */
+    bool bad_sign;      /* corrupt event-sign on its next attempt */
+    bool bad_app_id;    /* wrong app-id header on its next attempt */
+    bool bad_data;      /* malformed data on its next attempt */
+};
+
+/* Decides the faults of one message (tag) of world `w` when it is queued.
+ * Journals each firing. */
+void mock_faults_push(struct mock_server *s, struct mock_world *w, int tag,
+                      int64_t now_ms, struct mock_push_fault *out);
+
+/* Forgets every fault of a world (it was deleted or reset). */
+void mock_faults_world_removed(struct mock_faults *f, uint64_t serial);
+
+#endif
