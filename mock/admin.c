@@ -21,9 +21,9 @@
 
 #include "admin.h"
 #include "dd_err.h"
-#include "faults.h"
 #include "dd_jw.h"
 #include "dd_params.h"
+#include "faults.h"
 #include "router.h"
 #include "server.h"
 #include "worldfile.h"
@@ -107,7 +107,7 @@ bool mock_admin_body_json(struct mock_admin_call *a, struct dd_json_doc *doc)
     struct dd_json_limits lim = {0, ADMIN_BODY_MAX};
     if (dd_json_parse(a->rq->body, a->rq->body_len, &lim, doc, &e)) {
         mock_admin_error(a, 400, "request:%u:%u: %s", e.pos.line, e.pos.col,
-                    e.msg);
+                         e.msg);
         return false;
     }
     return true;
@@ -147,9 +147,8 @@ static void create_world(struct mock_admin_call *a)
             return;
         struct dd_buf errs;
         dd_buf_init(&errs, 0);
-        world =
-            mock_world_from_json(doc.root, "request", &s->defaults, seed, now,
-                                 &errs);
+        world = mock_world_from_json(doc.root, "request", &s->defaults, seed,
+                                     now, &errs);
         dd_json_doc_free(&doc);
         if (!world) {
             reply_errors(a, "the world has problems", &errs);
@@ -160,7 +159,7 @@ static void create_world(struct mock_admin_call *a)
     }
     if (mock_worlds_add(&s->worlds, world)) {
         mock_admin_error(a, 400, "a world with app_key %s already exists",
-                    world->app_key);
+                         world->app_key);
         mock_world_free(world);
         return;
     }
@@ -230,8 +229,9 @@ static const struct dd_json *find_in(const struct dd_json *arr,
 }
 
 /* GET /_mock/worlds/{app_key}/{kind}/{id} */
-static void read_entity(struct mock_admin_call *a, const struct mock_world *world,
-                        const char *kind, const char *id)
+static void read_entity(struct mock_admin_call *a,
+                        const struct mock_world *world, const char *kind,
+                        const char *id)
 {
     size_t k = 0;
     while (k < sizeof kinds / sizeof kinds[0] && strcmp(kinds[k].kind, kind))
@@ -250,8 +250,8 @@ static void read_entity(struct mock_admin_call *a, const struct mock_world *worl
     const struct dd_json *found = NULL;
     if (dd_json_parse(dump.data, dump.len, &lim, &doc, NULL) == 0) {
         if (kinds[k].parent) {
-            const struct dd_json *parents = dd_json_get(doc.root,
-                                                        kinds[k].parent);
+            const struct dd_json *parents =
+                dd_json_get(doc.root, kinds[k].parent);
             for (size_t i = 0; parents && !found && i < parents->n; i++)
                 found = find_in(dd_json_get(&parents->kids[i], kinds[k].array),
                                 kinds[k].id_key, id);
@@ -292,7 +292,8 @@ static void issue_auth_code(struct mock_admin_call *a, struct mock_world *world)
         dd_json_doc_free(&doc);
     }
     if (shop == MOCK_NONE) {
-        mock_admin_error(a, 400, "shop_id is missing or not a shop of this world");
+        mock_admin_error(a, 400,
+                         "shop_id is missing or not a shop of this world");
         return;
     }
     uint32_t ci = mock_auth_code_issue(world, shop, mock_now());
@@ -334,20 +335,20 @@ static void journal(struct mock_admin_call *a)
     const char *app_key = dd_query_get(&a->q, "app_key");
     const char *kind = dd_query_get(&a->q, "kind");
     int64_t since = 0, limit = 0;
-    if ((since_s && (dd_parse_int64(since_s, strlen(since_s), &since) ||
-                     since < 0)) ||
+    if ((since_s &&
+         (dd_parse_int64(since_s, strlen(since_s), &since) || since < 0)) ||
         (limit_s &&
          (dd_parse_int64(limit_s, strlen(limit_s), &limit) || limit < 0))) {
-        mock_admin_error(a, 400, "since and limit must be non-negative integers");
+        mock_admin_error(a, 400,
+                         "since and limit must be non-negative integers");
         return;
     }
     dd_jw_object_begin(&a->w);
     dd_jw_kint(&a->w, "last_seq",
                (int64_t)mock_journal_last_seq(a->srv->journal));
     dd_jw_key(&a->w, "entries");
-    mock_journal_query(a->srv->journal, (uint64_t)since,
-                       app_key ? app_key : "", kind ? kind : "",
-                       (size_t)limit, &a->w);
+    mock_journal_query(a->srv->journal, (uint64_t)since, app_key ? app_key : "",
+                       kind ? kind : "", (size_t)limit, &a->w);
     dd_jw_object_end(&a->w);
 }
 

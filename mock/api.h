@@ -30,16 +30,16 @@
 #include "world.h"
 
 struct mock_call {
-    struct mock_world *world;      /* the app's world */
-    const char *method;            /* "afterSale.List" */
-    const struct dd_json *params;  /* param_json root: always an object */
-    uint32_t token;                /* index of the access token, MOCK_NONE
-                                      for token.create/token.refresh */
-    uint32_t shop;                 /* the token's shop index, or MOCK_NONE */
-    int64_t now;                   /* real Unix seconds at arrival */
-    struct dd_jw *data;            /* write the `data` value here (once) */
+    struct mock_world *world;         /* the app's world */
+    const char *method;               /* "afterSale.List" */
+    const struct dd_json *params;     /* param_json root: always an object */
+    uint32_t token;                   /* index of the access token, MOCK_NONE
+                                         for token.create/token.refresh */
+    uint32_t shop;                    /* the token's shop index, or MOCK_NONE */
+    int64_t now;                      /* real Unix seconds at arrival */
+    struct dd_jw *data;               /* write the `data` value here (once) */
     const struct dd_api_error *error; /* set by mock_call_fail */
-    char note[160];                /* optional detail for the journal */
+    char note[160];                   /* optional detail for the journal */
 };
 
 typedef void (*mock_api_fn)(struct mock_call *c);
@@ -90,8 +90,7 @@ bool mock_param_str(struct mock_call *c, const char *name,
                     const struct mock_param_rule *r, const char **out,
                     bool *present);
 bool mock_param_bool(struct mock_call *c, const char *name,
-                     const struct mock_param_rule *r, bool *out,
-                     bool *present);
+                     const struct mock_param_rule *r, bool *out, bool *present);
 /* An array of integers (each a number or numeric string); up to `max`
  * values go into out, their count into *n. */
 bool mock_param_int_array(struct mock_call *c, const char *name,

@@ -104,9 +104,9 @@ static bool missing(struct mock_call *c, const char *name,
     if (present)
         *present = false;
     if (r && r->required) {
-        mock_call_fail(c, r->missing_sub ? r->missing_sub
-                                         : "isv.parameter-missing",
-                       "%s is required", name);
+        mock_call_fail(
+            c, r->missing_sub ? r->missing_sub : "isv.parameter-missing",
+            "%s is required", name);
         return false;
     }
     return true;
@@ -115,9 +115,9 @@ static bool missing(struct mock_call *c, const char *name,
 static bool invalid(struct mock_call *c, const char *name,
                     const struct mock_param_rule *r, const char *why)
 {
-    mock_call_fail(c, r && r->invalid_sub ? r->invalid_sub
-                                          : "isv.parameter-invalid",
-                   "%s %s", name, why);
+    mock_call_fail(
+        c, r && r->invalid_sub ? r->invalid_sub : "isv.parameter-invalid",
+        "%s %s", name, why);
     return false;
 }
 
@@ -161,8 +161,7 @@ bool mock_param_str(struct mock_call *c, const char *name,
 }
 
 bool mock_param_bool(struct mock_call *c, const char *name,
-                     const struct mock_param_rule *r, bool *out,
-                     bool *present)
+                     const struct mock_param_rule *r, bool *out, bool *present)
 {
     const struct dd_json *v = param(c, name);
     if (!v)

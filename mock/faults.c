@@ -1,7 +1,7 @@
 /* TEMPORARY scaffold so the tree links while faults.c is being written. */
 #include "faults.h"
-#include <stdlib.h>
 #include "admin.h"
+#include <stdlib.h>
 struct mock_faults {
     int unused;
 };

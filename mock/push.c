@@ -1,13 +1,12 @@
 /* TEMPORARY scaffold so the tree links while push.c is being written. */
-#include <stddef.h>
 #include "push.h"
-#include <stdlib.h>
 #include "admin.h"
+#include <stddef.h>
+#include <stdlib.h>
 struct mock_push {
     int unused;
 };
-struct mock_push *mock_push_new(struct mock_server *s, char *err,
-                                size_t errlen)
+struct mock_push *mock_push_new(struct mock_server *s, char *err, size_t errlen)
 {
     (void)s;
     (void)err;

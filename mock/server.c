@@ -223,8 +223,7 @@ void mock_server_drain(struct mock_server *s)
         for (uint32_t k = 0; k < w->outbox.n; k++) {
             struct mock_event *e = &w->outbox.v[k];
             if (e->tag == MOCK_EVENT_DEADLINE) {
-                const struct mock_aftersale *a =
-                    &w->aftersales.v[e->aftersale];
+                const struct mock_aftersale *a = &w->aftersales.v[e->aftersale];
                 if (a->status_deadline && !mock_aftersale_is_final(a))
                     mock_timer_add(&s->timers, a->status_deadline * 1000,
                                    mock_actor_deadline_cb, w->serial,

@@ -30,9 +30,9 @@ struct mock_push;
 struct mock_faults;
 
 struct mock_server_config {
-    const char *bind_addr;   /* "127.0.0.1" default */
-    uint16_t port;           /* 0 = any free port */
-    const char *admin_token; /* required on /_mock/ when non-NULL */
+    const char *bind_addr;    /* "127.0.0.1" default */
+    uint16_t port;            /* 0 = any free port */
+    const char *admin_token;  /* required on /_mock/ when non-NULL */
     const char *journal_path; /* JSONL file, or NULL */
     uint64_t seed;
 };
@@ -56,7 +56,8 @@ struct mock_server {
 
 /* Prepares a server (no socket yet). `defaults` may be NULL for the
  * documented defaults. Returns 0 or -1 with a message in err. */
-int mock_server_init(struct mock_server *s, const struct mock_server_config *cfg,
+int mock_server_init(struct mock_server *s,
+                     const struct mock_server_config *cfg,
                      const struct mock_settings *defaults, char *err,
                      size_t errlen);
 

@@ -26,15 +26,15 @@ enum mock_expires_form {
 };
 
 struct mock_settings {
-    int64_t skew_seconds;       /* timestamp window, both ways (600) */
-    int64_t body_max_bytes;     /* request body cap (1 MiB) */
-    int64_t time_scale;         /* platform timers run N times faster (1) */
-    int64_t access_token_ttl;   /* 7 days, platform seconds */
-    int64_t refresh_token_ttl;  /* 14 days */
-    int64_t refresh_window;     /* last hour before expiry: new pair */
-    int64_t old_pair_grace;     /* old pair valid 1 h after a refresh */
-    int64_t auth_code_ttl;      /* 10 minutes (not scaled) */
-    int64_t expires_form;       /* enum mock_expires_form */
+    int64_t skew_seconds;      /* timestamp window, both ways (600) */
+    int64_t body_max_bytes;    /* request body cap (1 MiB) */
+    int64_t time_scale;        /* platform timers run N times faster (1) */
+    int64_t access_token_ttl;  /* 7 days, platform seconds */
+    int64_t refresh_token_ttl; /* 14 days */
+    int64_t refresh_window;    /* last hour before expiry: new pair */
+    int64_t old_pair_grace;    /* old pair valid 1 h after a refresh */
+    int64_t auth_code_ttl;     /* 10 minutes (not scaled) */
+    int64_t expires_form;      /* enum mock_expires_form */
     int64_t merchant_response_timeout; /* pre-ship refund/return review */
     int64_t buyer_return_timeout;      /* buyer ships the return */
     int64_t merchant_receive_timeout;  /* confirm receipt, else refund */

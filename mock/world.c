@@ -434,8 +434,8 @@ void mock_aftersale_touch(struct mock_world *w, uint32_t as, int64_t now)
     /* Update time never goes backwards, and two changes in the same second
      * still give a new version. */
     int64_t t = now > a->update_time ? now : a->update_time + 1;
-    uint32_t pos = lower_bound(w, w->by_update, n, true, a->update_time,
-                               a->aftersale_id);
+    uint32_t pos =
+        lower_bound(w, w->by_update, n, true, a->update_time, a->aftersale_id);
     if (pos >= n || w->by_update[pos] != as) {
         fputs("ddmock: update index out of order\n", stderr);
         abort();
@@ -595,11 +595,10 @@ int64_t mock_aftersale_refund(struct mock_world *w, uint32_t as, int64_t now,
         so->status = MOCK_SKU_CANCELLED;
         mock_order_refresh(w, so->order, now);
     }
-    mock_aftersale_set_status(w, as, MOCK_AS_SUCCESS, now, MOCK_ROLE_SYSTEM,
-                              "refund",
-                              refund_type == MOCK_REFUND_BY_ASSISTANT
-                                  ? "售后小助手自动退款成功"
-                                  : "平台退款成功");
+    mock_aftersale_set_status(
+        w, as, MOCK_AS_SUCCESS, now, MOCK_ROLE_SYSTEM, "refund",
+        refund_type == MOCK_REFUND_BY_ASSISTANT ? "售后小助手自动退款成功"
+                                                : "平台退款成功");
     mock_world_emit(w, MOCK_TAG_REFUND_AGREED, as, now);
     mock_world_emit(w, MOCK_TAG_REFUND_SUCCESS, as, now);
     return amount;
@@ -746,8 +745,7 @@ int mock_worlds_remove(struct mock_worlds *ws, const char *app_key)
     for (size_t i = 0; i < ws->n; i++) {
         if (strcmp(ws->v[i]->app_key, app_key) == 0) {
             mock_world_free(ws->v[i]);
-            memmove(ws->v + i, ws->v + i + 1,
-                    (ws->n - i - 1) * sizeof *ws->v);
+            memmove(ws->v + i, ws->v + i + 1, (ws->n - i - 1) * sizeof *ws->v);
             ws->n--;
             return 0;
         }

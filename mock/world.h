@@ -46,13 +46,13 @@ enum {
 
 /* aftersale_status (standard_aftersale_status) */
 enum {
-    MOCK_AS_WAIT_SELLER_AGREE = 6,   /* 待商家同意 */
-    MOCK_AS_WAIT_BUYER_RETURN = 7,   /* 待买家退货 */
+    MOCK_AS_WAIT_SELLER_AGREE = 6,    /* 待商家同意 */
+    MOCK_AS_WAIT_BUYER_RETURN = 7,    /* 待买家退货 */
     MOCK_AS_WAIT_SELLER_RECEIVE = 11, /* 待商家二次同意 (buyer shipped) */
-    MOCK_AS_SUCCESS = 12,            /* 售后成功 */
-    MOCK_AS_SELLER_REFUSED = 27,     /* 商家一次拒绝 */
-    MOCK_AS_CLOSED = 28,             /* 售后失败 / closed */
-    MOCK_AS_SELLER_REFUSED_2 = 29,   /* 商家二次拒绝 */
+    MOCK_AS_SUCCESS = 12,             /* 售后成功 */
+    MOCK_AS_SELLER_REFUSED = 27,      /* 商家一次拒绝 */
+    MOCK_AS_CLOSED = 28,              /* 售后失败 / closed */
+    MOCK_AS_SELLER_REFUSED_2 = 29,    /* 商家二次拒绝 */
 };
 
 /* refund_status */
@@ -79,7 +79,7 @@ enum {
 
 /* order_status of a shop order (order.orderDetail) */
 enum {
-    MOCK_ORDER_PAID = 2,           /* 备货中 */
+    MOCK_ORDER_PAID = 2, /* 备货中 */
     MOCK_ORDER_PARTLY_SHIPPED = 101,
     MOCK_ORDER_SHIPPED = 3,
     MOCK_ORDER_CANCELLED = 4,
@@ -113,8 +113,8 @@ struct mock_sku {
     int64_t sku_id;
     uint32_t product; /* index into products */
     int64_t price;    /* fen */
-    char *spec;       /* "颜色:红色;尺码:M" (name:value pairs, ';'-separated) */
-    char *code;       /* shop_sku_code / 商家编码 */
+    char *spec; /* "颜色:红色;尺码:M" (name:value pairs, ';'-separated) */
+    char *code; /* shop_sku_code / 商家编码 */
 };
 
 struct mock_product {
@@ -166,19 +166,19 @@ struct mock_aftersale {
     int32_t type;       /* MOCK_AS_TYPE_* */
     int32_t status;     /* MOCK_AS_* */
     int32_t refund_status;
-    int32_t refund_type;   /* 退款方式, MOCK_REFUND_BY_* */
-    int32_t reason_code;   /* buyer's reason (legacy list 1-34) */
-    int32_t quantity;      /* aftersale_num */
-    int32_t got_pkg;       /* 0/1 */
+    int32_t refund_type; /* 退款方式, MOCK_REFUND_BY_* */
+    int32_t reason_code; /* buyer's reason (legacy list 1-34) */
+    int32_t quantity;    /* aftersale_num */
+    int32_t got_pkg;     /* 0/1 */
     int32_t arbitrate_status;
-    int32_t apply_role;    /* MOCK_ROLE_* */
+    int32_t apply_role;       /* MOCK_ROLE_* */
     uint32_t auto_audit_bits; /* bit n set = value n in auto_audit_bits[] */
     int64_t refund_amount;    /* fen, including post */
     int64_t refund_post_amount;
     int64_t apply_time, update_time, status_deadline;
-    int64_t refund_time;   /* when the refund succeeded, 0 = not */
-    int64_t final_time;    /* aftersale_status_to_final_time, 0 = open */
-    char *reason_text;     /* the buyer's words */
+    int64_t refund_time; /* when the refund succeeded, 0 = not */
+    int64_t final_time;  /* aftersale_status_to_final_time, 0 = open */
+    char *reason_text;   /* the buyer's words */
     char *return_company_code;
     char *return_tracking_no;
     int64_t return_ship_time;
@@ -211,7 +211,7 @@ struct mock_refund {
     int64_t time;
     uint32_t aftersale;
     uint32_t sku_order;
-    int64_t amount; /* fen */
+    int64_t amount;  /* fen */
     const char *via; /* "CancelSendGoodsSuccess", "operate:111", ... */
 };
 
@@ -241,15 +241,15 @@ enum {
 struct mock_event {
     int tag;
     uint32_t aftersale;
-    int64_t time;  /* real seconds */
-    char *data;    /* owned: the message's data JSON (NULL for deadlines) */
+    int64_t time; /* real seconds */
+    char *data;   /* owned: the message's data JSON (NULL for deadlines) */
 };
 
 /* An app's push subscription (set by the admin API or the world file). */
 struct mock_subscription {
-    char *url;          /* NULL = not subscribed */
-    uint64_t tags[5];   /* bit (tag - 200) for 200..519; all zero = all */
-    bool verified;      /* the tag "0" verification message was acked */
+    char *url;        /* NULL = not subscribed */
+    uint64_t tags[5]; /* bit (tag - 200) for 200..519; all zero = all */
+    bool verified;    /* the tag "0" verification message was acked */
 };
 
 /* An id -> index hash map (open addressing, linear probing). */
@@ -284,8 +284,8 @@ struct mock_world {
     MOCK_VEC(struct mock_auth_code) auth_codes;
     MOCK_VEC(struct mock_refund) refunds;
 
-    struct mock_idmap shop_ids, product_ids, sku_ids, order_ids,
-        sku_order_ids, aftersale_ids;
+    struct mock_idmap shop_ids, product_ids, sku_ids, order_ids, sku_order_ids,
+        aftersale_ids;
 
     uint64_t serial; /* unique in the process, set by mock_worlds_add */
     MOCK_VEC(struct mock_event) outbox;
@@ -406,8 +406,7 @@ uint32_t mock_token_issue(struct mock_world *w, uint32_t shop, int64_t now);
 uint32_t mock_token_by_access(const struct mock_world *w, const char *s);
 uint32_t mock_token_by_refresh(const struct mock_world *w, const char *s);
 /* Issues a one-time authorization code for a shop; returns its index. */
-uint32_t mock_auth_code_issue(struct mock_world *w, uint32_t shop,
-                              int64_t now);
+uint32_t mock_auth_code_issue(struct mock_world *w, uint32_t shop, int64_t now);
 
 /* ---------------------------------------------------------------- worlds */
 

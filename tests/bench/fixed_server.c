@@ -46,8 +46,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c,
         *upload_size = 0;
         return MHD_YES;
     }
-    struct MHD_Response *r = MHD_create_response_from_buffer(
-        body_len, body, MHD_RESPMEM_PERSISTENT);
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(body_len, body, MHD_RESPMEM_PERSISTENT);
     MHD_add_response_header(r, "Content-Type",
                             "application/json;charset=UTF-8");
     enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
@@ -77,8 +77,7 @@ int main(int argc, char **argv)
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     struct MHD_Daemon *d = MHD_start_daemon(
         MHD_USE_EPOLL, 0, NULL, NULL, handler, NULL, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&addr,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
+        (struct sockaddr *)&addr, MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_END);
     if (!d)
         return 1;
@@ -96,8 +95,8 @@ int main(int argc, char **argv)
     epoll_ctl(ep, EPOLL_CTL_ADD, ei->epoll_fd, &ev);
     while (!stop) {
         MHD_UNSIGNED_LONG_LONG to;
-        int ms = MHD_get_timeout(d, &to) == MHD_YES && to < 1000 ? (int)to
-                                                                 : 1000;
+        int ms =
+            MHD_get_timeout(d, &to) == MHD_YES && to < 1000 ? (int)to : 1000;
         struct epoll_event out;
         epoll_wait(ep, &out, 1, ms);
         MHD_run(d);

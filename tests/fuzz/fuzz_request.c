@@ -135,8 +135,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
 
-    struct mock_request rq = {verb,     dd_buf_str(&target), body, body_len,
-                              ctype,    NULL,                mock_now_us()};
+    struct mock_request rq = {verb, dd_buf_str(&target), body, body_len, ctype,
+                              NULL, mock_now_us()};
     struct mock_response rs;
     mock_response_init(&rs);
     mock_route(&srv, &rq, &rs);
