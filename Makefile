@@ -122,7 +122,7 @@ external: $(DDMOCK)
 	$(PYTHON) tests/external/test_external_client.py $(DDMOCK)
 
 san:
-	$(MAKE) --no-print-directory BUILD=build-san SAN=1 OPT=-O1 check
+	$(MAKE) --no-print-directory BUILD=build-san SAN=1 OPT=-O1 CC=clang check
 
 valgrind: $(TEST_BIN)
 	CK_FORK=no DD_TEST_DATA=tests/data valgrind -q --error-exitcode=1 \

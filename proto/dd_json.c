@@ -894,7 +894,9 @@ static int write_value(struct writer *w, const struct dd_json *v)
         for (size_t k = 0; k < v->n; k++)
             w->order[base + k] = &v->kids[k];
         w->sp += v->n;
-        if (v->n > 16) {
+        if (v->n < 2) {
+            /* nothing to sort (and w->order may still be NULL) */
+        } else if (v->n > 16) {
             qsort(w->order + base, v->n, sizeof *w->order, cmp_members);
         } else {
             /* insertion sort: small objects are the common case */

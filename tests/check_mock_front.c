@@ -434,7 +434,9 @@ END_TEST
 
 START_TEST(test_param_json_that_is_not_an_object_is_parameter_format_invalid)
 {
-    struct tcall_opts o = {.sign = "0123456789abcdef0123456789abcdef"};
+    /* In the query: a body of "[1,2]" labelled as a form is a form. */
+    struct tcall_opts o = {.sign = "0123456789abcdef0123456789abcdef",
+                           .get = true};
     expect_fail(&T, "afterSale.List", "[1,2]", &o, 40003,
                 "isv.parameter-format-invalid", NULL);
 }
@@ -736,7 +738,7 @@ END_TEST
 START_TEST(test_old_pair_keeps_working_past_its_expiry_during_the_grace)
 {
     static const char *const sets[] = {"expires_form=unix",
-                                       "access_token_ttl=2", "refresh_window=2",
+                                       "access_token_ttl=3", "refresh_window=3",
                                        "old_pair_grace=30", NULL};
     struct tmock t;
     tmock_start(&t, sets);
@@ -1148,7 +1150,8 @@ START_TEST(test_journal_records_every_api_call_with_its_verdict_and_params)
     int64_t since = journal_last_seq(&T);
     char id_plain[DD_LOG_ID_LEN + 1], id_html[DD_LOG_ID_LEN + 1],
         id_bad[DD_LOG_ID_LEN + 1], id_nokey[DD_LOG_ID_LEN + 1];
-    expect_ok(&T, "afterSale.List", "{ \"size\" : 10 , \"page\" : 0 }", NULL,
+    /* One item: the journalled answer stays under the 8 KiB text cap. */
+    expect_ok(&T, "afterSale.List", "{ \"size\" : 1 , \"page\" : 0 }", NULL,
               id_plain);
     expect_ok(&T, "afterSale.addOrderRemark",
               "{\"remark\":\"<ok>\",\"after_sale_id\":\"" PENDING_REFUND "\"}",
@@ -1191,7 +1194,7 @@ START_TEST(test_journal_records_every_api_call_with_its_verdict_and_params)
         ck_assert_ptr_nonnull(tjstr(e, "latency_us"));
     }
     /* params is the canonical param_json, as JSON. */
-    expect_in_entry(text, id_plain, "\"params\":{\"page\":0,\"size\":10}");
+    expect_in_entry(text, id_plain, "\"params\":{\"page\":0,\"size\":1}");
     expect_in_entry(text, id_html,
                     "\"params\":{\"after_sale_id\":\"" PENDING_REFUND
                     "\",\"remark\":\"<ok>\"}");
@@ -1454,7 +1457,7 @@ static bool one_raw_request(struct tmock *t, int kind)
         dd_buf_puts(&req, " HTTP/1.1\r\nHost: x\r\n\r\n");
         break;
     case 7: /* a NUL byte in the request line */
-        dd_buf_append(&req, "GET /after\0Sale/List HTTP/1.1\r\n", 32);
+        dd_buf_append(&req, "GET /after\0Sale/List HTTP/1.1\r\n", 31);
         dd_buf_puts(&req, "Connection: close\r\n\r\n");
         break;
     case 8: /* a request cut anywhere, then the connection dropped */
@@ -1472,12 +1475,8 @@ static bool one_raw_request(struct tmock *t, int kind)
         break;
     }
     char reply[256];
-    struct timespec a0, a1;
-    clock_gettime(CLOCK_MONOTONIC, &a0);
     size_t got = traw(t, req.data, req.len, !unfinished, unfinished ? 0 : 5000,
                       reply, sizeof reply);
-    clock_gettime(CLOCK_MONOTONIC, &a1);
-    fprintf(stderr, "RAW %d %ld ms got %zu\n", kind, (long)((a1.tv_sec-a0.tv_sec)*1000 + (a1.tv_nsec-a0.tv_nsec)/1000000), got);
     if (got >= 5)
         ck_assert_msg(strncmp(reply, "HTTP/", 5) == 0,
                       "raw case %d answered: %.60s", kind, reply);

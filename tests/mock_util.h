@@ -42,7 +42,7 @@ struct tmock {
     long last_local_port; /* CURLINFO_LOCAL_PORT */
 };
 
-/* Starts a server with the default world. `settings` may be NULL; each
+/* Starts a server with the default world. `sets` may be NULL; each
  * "name=value" of the NULL-terminated `sets` is applied to the defaults
  * first. Aborts the test on failure. */
 void tmock_start(struct tmock *t, const char *const *sets);
@@ -145,5 +145,19 @@ const struct dd_json *tjnode(const struct dd_json *v, const char *path);
 /* The text of the string or number at a dotted path under `v`, or NULL.
  * Borrowed from the document. */
 const char *tjstr(const struct dd_json *v, const char *path);
+
+/* A signed API call like tcall with the default options, that never aborts
+ * on a transport error (for injected resets and truncated bodies).
+ * Returns libcurl's result code (0 = a whole answer arrived); *status
+ * holds the HTTP status, t->last_body what arrived of the body. */
+int tcall_try(struct tmock *t, const char *method, const char *param_json,
+              long *status);
+
+/* Makes `c` a second client of t's server: the same base URL, credentials
+ * and token, and a CURL handle (so a connection) of its own; it can be
+ * used from another thread than t. Only the call helpers work on it (it
+ * starts and stops no server). Close with tmock_client_close. */
+void tmock_client(struct tmock *c, const struct tmock *t);
+void tmock_client_close(struct tmock *c);
 
 #endif
