@@ -23,7 +23,7 @@ WARN += -Werror
 endif
 OPT ?= -O2
 CFLAGS_ALL := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) -g \
-              $(WARN) -Iproto -Imock $(CFLAGS)
+              $(WARN) -Iproto -Imock -Iconformance $(CFLAGS)
 LDFLAGS_ALL := $(LDFLAGS)
 ifeq ($(SAN),1)
 CFLAGS_ALL += -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -50,6 +50,12 @@ MOCK_SRC := $(filter-out mock/main.c,$(wildcard mock/*.c))
 MOCK_OBJ := $(MOCK_SRC:%.c=$(BUILD)/%.o)
 MOCK_LIB := $(BUILD)/libddmock.a
 DDMOCK := $(BUILD)/ddmock
+
+# conformance/: the scenario loader (and later the judge and the driver);
+# it may embed the mock (harness.md "Boundaries"), never client/.
+CONF_SRC := $(wildcard conformance/*.c)
+CONF_OBJ := $(CONF_SRC:%.c=$(BUILD)/%.o)
+CONF_LIB := $(BUILD)/libddconf.a
 
 TEST_SRC := $(wildcard tests/check_*.c) tests/mock_util.c
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
@@ -90,11 +96,15 @@ $(MOCK_LIB): $(MOCK_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+$(CONF_LIB): $(CONF_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
 $(DDMOCK): $(BUILD)/mock/main.o $(MOCK_LIB) $(PROTO_LIB)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(MHD_LIBS) $(CURL_LIBS) $(SSL_LIBS)
 
 $(BUILD)/tests/%.o: EXTRA_CFLAGS = $(CHECK_CFLAGS)
-$(TEST_BIN): $(TEST_OBJ) $(MOCK_LIB) $(PROTO_LIB)
+$(TEST_BIN): $(TEST_OBJ) $(CONF_LIB) $(MOCK_LIB) $(PROTO_LIB)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CHECK_LIBS) $(MHD_LIBS) $(CURL_LIBS) \
 	    $(SSL_LIBS) -lpthread
 
@@ -146,19 +156,22 @@ fuzz:
 
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 fuzz-build: deps $(FUZZ_BIN)
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(PROTO_SRC) $(MOCK_SRC) | deps
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(PROTO_SRC) $(MOCK_SRC) $(CONF_SRC) | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) $(FUZZ_FLAGS) -o $@ $< $(PROTO_SRC) $(MOCK_SRC) \
+	    $(CONF_SRC) \
 	    $(MHD_LIBS) $(CURL_LIBS) $(SSL_LIBS)
 
 $(FIXED_SERVER): $(BUILD)/tests/bench/fixed_server.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(MHD_LIBS)
 
-# The C micro-benchmarks, then the gateway under wrk (bench_mock.py).
+# The C micro-benchmarks, then the gateway under wrk (bench_mock.py), then
+# push delivery (bench_push.py).
 bench: $(BENCH_BIN) $(FIXED_SERVER) $(DDMOCK)
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
 	$(PYTHON) tests/bench/bench_mock.py --build $(BUILD)
+	$(PYTHON) tests/bench/bench_push.py --build $(BUILD)
 
 # ---------------------------------------------------------------- lint
 LINT_FILES = $(shell git ls-files -co --exclude-standard '*.c' '*.h')

@@ -26,9 +26,36 @@
 
 struct mock_server;
 
-/* Timer callback for an after-sale deadline: a = world serial, b = the
+/*
+ * Timer callback for an after-sale deadline: a = world serial, b = the
  * after-sale index. Does nothing when the world is gone, the after-sale is
- * final, or its status_deadline moved since the timer was set. */
+ * final or has no deadline, or its status_deadline is still ahead (it
+ * moved since the timer was set; the new deadline has its own timer).
+ * Otherwise applies the platform's timeout action for the after-sale's
+ * current state and journals it (kind "timer"):
+ *   status 6, type 1 or 2: agree and refund (201, 206)  timer.merchant_response
+ *   status 6, type 0:      agree the return (202)       timer.merchant_response
+ *   status 27, type 0/1:   close (207)                  timer.buyer_appeal
+ *   status 7:              close (207)                  timer.buyer_return
+ *   status 11:             confirm receipt, refund      timer.merchant_receive
+ * The world's outbox receives the messages and the next deadline; the
+ * loop drains it after the timers ran.
+ */
 void mock_actor_deadline_cb(struct mock_server *s, uint64_t a, uint64_t b);
+
+/*
+ * The admin calls of this module (mock_admin_actors, declared in admin.h):
+ *   POST /_mock/worlds/{K}/actions/{actor.action}   buyer.apply,
+ *        buyer.modify, buyer.cancel, buyer.ship_return,
+ *        logistics.deliver_return, platform.agree, platform.refuse,
+ *        platform.arbitrate: JSON body; 200 with the after-sale's state,
+ *        400 bad body, 404 unknown id, 409 illegal in the current state
+ *        (nothing changed), each answer {"error": "ACTION: ..."}.
+ *   GET  /_mock/worlds/{K}/timers                   pending deadlines
+ *   POST /_mock/worlds/{K}/aftersales/{ID}/fire_timer   the deadline action
+ *        now (409 when nothing is pending)
+ * Bodies and answers are documented in mock/README.md, "Actors and
+ * platform timers".
+ */
 
 #endif

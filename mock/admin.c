@@ -36,6 +36,22 @@ bool mock_admin_is(const struct mock_admin_call *a, const char *verb)
     return strcmp(a->rq->http_method, verb) == 0;
 }
 
+/* Replaces every byte that does not belong to a well-formed UTF-8
+ * sequence by '?': messages quote paths and bodies as received, and the
+ * answer must stay valid JSON. */
+static void keep_utf8(char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n;) {
+        size_t k = dd_utf8_seq_len(s + i, n - i);
+        if (k == 0) {
+            s[i++] = '?';
+            continue;
+        }
+        i += k;
+    }
+}
+
 void mock_admin_error(struct mock_admin_call *a, int status, const char *fmt,
                       ...)
 {
@@ -44,6 +60,7 @@ void mock_admin_error(struct mock_admin_call *a, int status, const char *fmt,
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    keep_utf8(msg);
     dd_buf_reset(&a->rs->body);
     dd_jw_init(&a->w, &a->rs->body);
     a->rs->status = status;

@@ -1,13 +1,15 @@
 /*
  * faults.h: fault injection, armed through the admin API (issue "ddmock
- * platform behaviour", item 4).
+ * platform behaviour", item 4; the errors are doudian-open-api.md §3, the
+ * rate limits §6).
  *
  * A fault is armed on one app (world) and fires N times, or with
  * probability p from its own seeded random stream, or until disarmed;
- * every firing is journalled (kind "fault"). Each fault draws from its own
- * stream (seeded from the server seed, the world and the fault's id), so
- * retries and timing elsewhere never shift another fault's draws: the same
- * seed, world and sequence of client calls give the same firings.
+ * every firing is journalled (kind "fault", method "fault.<kind>"). Each
+ * fault draws from its own stream (splitmix64 seeded from the server seed,
+ * the world's app_key and the fault's id), so retries and timing elsewhere
+ * never shift another fault's draws: the same seed, world and sequence of
+ * client calls give the same firings.
  *
  * Kinds: on pushes (push.c asks mock_faults_push for each message): drop,
  * duplicate, reorder, delay, corrupt event-sign, wrong app-id, malformed
@@ -16,7 +18,8 @@
  * isv.traffic-limited), added latency, connection reset, truncated body;
  * rate limits per app and method answering the real 60000 envelope; page
  * drift on afterSale.List. Token revocation and forced expiry are admin
- * actions of faults.c too.
+ * actions of faults.c too. mock/README.md "Fault injection" documents the
+ * admin calls and every rule.
  */
 #ifndef MOCK_FAULTS_H
 #define MOCK_FAULTS_H
@@ -31,6 +34,7 @@ struct mock_server;
 struct mock_world;
 struct mock_faults;
 
+/* Returns a new, empty registry; free with mock_faults_free. */
 struct mock_faults *mock_faults_new(void);
 void mock_faults_free(struct mock_faults *f);
 
@@ -47,12 +51,15 @@ struct mock_api_fault {
 /*
  * Decides the faults of one API call of `method` on world `w`, after the
  * platform checks passed and before the handler runs (rate limits count
- * here too). May change the world for page drift on afterSale.List
- * (`params` is the call's param_json). Journals each firing.
+ * here too). `shop` is the shop of the call's access token (MOCK_NONE for
+ * token.*). May change the world for page drift on afterSale.List
+ * (`params` is the call's param_json, an object). `out` must be
+ * initialised by the caller (all zero, truncate_to -1). Journals each
+ * firing.
  */
 void mock_faults_api(struct mock_server *s, struct mock_world *w,
                      const char *method, const struct dd_json *params,
-                     int64_t now_ms, struct mock_api_fault *out);
+                     uint32_t shop, int64_t now_ms, struct mock_api_fault *out);
 
 /* What push.c must do with one message (all zero: deliver it normally). */
 struct mock_push_fault {
@@ -65,12 +72,13 @@ struct mock_push_fault {
     bool bad_data;      /* malformed data on its next attempt */
 };
 
-/* Decides the faults of one message (tag) of world `w` when it is queued.
- * Journals each firing. */
+/* Decides the faults of one message (tag) of world `w` when it is queued;
+ * fills `out` (zeroed here first). Journals each firing. */
 void mock_faults_push(struct mock_server *s, struct mock_world *w, int tag,
                       int64_t now_ms, struct mock_push_fault *out);
 
-/* Forgets every fault of a world (it was deleted or reset). */
+/* Forgets every fault of a world (it was deleted or reset). NULL `f` is a
+ * no-op. */
 void mock_faults_world_removed(struct mock_faults *f, uint64_t serial);
 
 #endif

@@ -20,6 +20,16 @@
  * becomes the request's *con_cls, and it receives the raw URI before
  * libmicrohttpd splits and decodes it) and freed in the request-completed
  * callback, whatever happened to the request.
+ *
+ * Injected faults (faults.h) that the router leaves in struct
+ * mock_response are carried out here. Latency never blocks the loop: the
+ * answer is held in the request, the connection suspended
+ * (MHD_suspend_connection) and a timer on the server's heap resumes it;
+ * libmicrohttpd then calls the access handler again, which queues the held
+ * answer, so keep-alive survives. A reset closes the connection without an
+ * answer, with a TCP reset rather than an orderly close. A truncated body
+ * announces the full Content-Length, sends the first truncate_to bytes and
+ * drops the connection.
  */
 #include "http.h"
 
@@ -32,6 +42,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 
 #include <microhttpd.h>
 
@@ -52,11 +63,16 @@
 #define DEFAULT_BODY_MAX     ((size_t)1 << 20)
 #define DEFAULT_CONTENT_TYPE "application/json;charset=UTF-8"
 
+struct req;
+
 struct mock_http {
     struct MHD_Daemon *d;
     struct mock_server *s; /* borrowed */
     uint16_t port;
     int epoll_fd;
+    bool stopping;    /* mock_http_stop runs: hold nothing back */
+    uint64_t tickets; /* last ticket given to a held answer */
+    struct req *held; /* requests whose answer is held (suspended) */
     char last_error[256];
 };
 
@@ -68,7 +84,13 @@ struct req {
     int64_t received_us; /* when the request line arrived */
     bool seen;           /* the access handler ran once */
     bool over;           /* the body passed the cap */
-    char uri[];          /* raw request target, NUL-terminated */
+    bool holding;        /* `answer` waits for its injected delay */
+    bool suspended;      /* on h->held, the connection suspended */
+    uint64_t ticket;     /* names the hold for the resume timer */
+    struct MHD_Connection *conn;
+    struct req *prev, *next; /* h->held list */
+    struct mock_response answer;
+    char uri[]; /* raw request target, NUL-terminated */
 };
 
 static void *xmalloc(size_t n)
@@ -115,6 +137,11 @@ static struct req *req_new(struct mock_http *h, const char *uri)
     r->received_us = mock_now_us();
     r->seen = false;
     r->over = false;
+    r->holding = false;
+    r->suspended = false;
+    r->ticket = 0;
+    r->conn = NULL;
+    r->prev = r->next = NULL;
     memcpy(r->uri, uri, n + 1);
     return r;
 }
@@ -127,15 +154,32 @@ static void *uri_cb(void *cls, const char *uri, struct MHD_Connection *c)
     return req_new(cls, uri ? uri : "");
 }
 
+/* Takes a request off the list of held answers. */
+static void unhold(struct mock_http *h, struct req *r)
+{
+    if (!r->suspended)
+        return;
+    if (r->prev)
+        r->prev->next = r->next;
+    else
+        h->held = r->next;
+    if (r->next)
+        r->next->prev = r->prev;
+    r->prev = r->next = NULL;
+    r->suspended = false;
+}
+
 static void done_cb(void *cls, struct MHD_Connection *c, void **con_cls,
                     enum MHD_RequestTerminationCode toe)
 {
-    (void)cls;
     (void)c;
     (void)toe;
     struct req *r = *con_cls;
     if (!r)
         return;
+    unhold(cls, r);
+    if (r->holding)
+        mock_response_free(&r->answer);
     dd_buf_free(&r->body);
     free(r);
     *con_cls = NULL;
@@ -261,6 +305,130 @@ static enum MHD_Result send_response(struct MHD_Connection *c,
     return ret;
 }
 
+/* The body of a truncated answer: the reader hands out the first `limit`
+ * bytes, then reports an error, and libmicrohttpd drops the connection. */
+struct cut {
+    char *data;
+    size_t len, limit;
+};
+
+static ssize_t cut_reader_cb(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct cut *k = cls;
+    if (pos >= k->limit || pos >= k->len)
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+    size_t n = k->limit - (size_t)pos;
+    if (n > k->len - (size_t)pos)
+        n = k->len - (size_t)pos;
+    if (n > max)
+        n = max;
+    memcpy(buf, k->data + pos, n);
+    return (ssize_t)n;
+}
+
+static void cut_free_cb(void *cls)
+{
+    struct cut *k = cls;
+    free(k->data);
+    free(k);
+}
+
+/* Queues an answer whose body stops after rs->truncate_to bytes although
+ * Content-Length announces all of it. A cut at or past the end sends the
+ * whole body. */
+static enum MHD_Result send_truncated(struct MHD_Connection *c,
+                                      struct mock_response *rs)
+{
+    struct cut *k = xmalloc(sizeof *k);
+    k->len = rs->body.len;
+    k->limit =
+        (uint64_t)rs->truncate_to < k->len ? (size_t)rs->truncate_to : k->len;
+    k->data = dd_buf_steal(&rs->body);
+    struct MHD_Response *resp = MHD_create_response_from_callback(
+        k->len, 4096, cut_reader_cb, k, cut_free_cb);
+    if (!resp) {
+        cut_free_cb(k);
+        return MHD_NO;
+    }
+    const char *ct =
+        header_safe(rs->content_type) ? rs->content_type : DEFAULT_CONTENT_TYPE;
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ct);
+    enum MHD_Result ret = MHD_queue_response(c, 200, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+/* Closes the connection without an answer, with a TCP reset (what a
+ * client sees when a gateway or proxy resets it): libmicrohttpd would shut
+ * the socket down gracefully (FIN) before closing it, so the socket is
+ * first disconnected with SO_LINGER 0 (on Linux, connect(AF_UNSPEC) on an
+ * established TCP socket sends the RST); libmicrohttpd then closes what is
+ * left. */
+static enum MHD_Result send_reset(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    if (ci) {
+        struct linger lg = {1, 0};
+        setsockopt(ci->connect_fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+        struct sockaddr sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_family = AF_UNSPEC;
+        (void)connect(ci->connect_fd, &sa, sizeof sa);
+    }
+    return MHD_NO; /* libmicrohttpd closes the connection */
+}
+
+/* Sends the answer as the router left it, faults included. */
+static enum MHD_Result deliver(struct MHD_Connection *c,
+                               struct mock_response *rs)
+{
+    if (rs->reset)
+        return send_reset(c);
+    if (rs->truncate_to >= 0)
+        return send_truncated(c, rs);
+    return send_response(c, rs);
+}
+
+/* Timer callback of a held answer: resumes its connection, after which
+ * libmicrohttpd calls the access handler again to queue it. Nothing to do
+ * when the connection went away meanwhile. */
+static void resume_cb(struct mock_server *s, uint64_t ticket, uint64_t unused)
+{
+    (void)unused;
+    struct mock_http *h = s->http;
+    if (!h)
+        return;
+    for (struct req *r = h->held; r; r = r->next) {
+        if (r->ticket == ticket) {
+            unhold(h, r);
+            MHD_resume_connection(r->conn);
+            return;
+        }
+    }
+}
+
+/* Holds the answer for rs->delay_ms: suspends the connection and sets a
+ * timer on the server's heap that resumes it. Takes rs. */
+static void hold(struct mock_http *h, struct MHD_Connection *c, struct req *r,
+                 struct mock_response *rs)
+{
+    r->answer = *rs;
+    r->answer.delay_ms = 0;
+    r->holding = true;
+    r->conn = c;
+    r->ticket = ++h->tickets;
+    r->suspended = true;
+    r->prev = NULL;
+    r->next = h->held;
+    if (h->held)
+        h->held->prev = r;
+    h->held = r;
+    MHD_suspend_connection(c);
+    mock_timer_add(&h->s->timers, mock_now_ms() + rs->delay_ms, resume_cb,
+                   r->ticket, 0);
+}
+
 static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c,
                                  const char *url, const char *method,
                                  const char *version, const char *upload_data,
@@ -272,6 +440,12 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c,
     if (!r) /* uri_cb always runs first; stay safe if it did not */
         *con_cls = r = req_new(h, url ? url : "");
 
+    if (r->holding) { /* resumed after an injected delay */
+        r->holding = false;
+        enum MHD_Result ret = deliver(c, &r->answer);
+        mock_response_free(&r->answer);
+        return ret;
+    }
     if (!r->seen || *upload_data_size) {
         r->seen = true;
         if (*upload_data_size)
@@ -299,7 +473,11 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c,
         };
         mock_route(h->s, &rq, &rs);
     }
-    enum MHD_Result ret = send_response(c, &rs);
+    if (rs.delay_ms > 0 && !h->stopping) {
+        hold(h, c, r, &rs);
+        return MHD_YES;
+    }
+    enum MHD_Result ret = deliver(c, &rs);
     mock_response_free(&rs);
     return ret;
 }
@@ -348,7 +526,8 @@ struct mock_http *mock_http_start(struct mock_server *s, const char *bind_addr,
     h->epoll_fd = -1;
 
     /* External epoll, no internal thread: the server's loop drives us. */
-    unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    unsigned flags =
+        MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     if (v6)
         flags |= MHD_USE_IPv6;
     errno = 0;
@@ -387,6 +566,20 @@ void mock_http_stop(struct mock_http *h)
 {
     if (!h)
         return;
+    /* libmicrohttpd must not be stopped with a connection still
+     * suspended: resume every held answer and let the daemon take them
+     * back (the answers go out if the peer still listens), holding nothing
+     * new meanwhile. */
+    h->stopping = true;
+    if (h->held) {
+        while (h->held) {
+            struct req *r = h->held;
+            unhold(h, r);
+            MHD_resume_connection(r->conn);
+        }
+        if (h->d)
+            MHD_run(h->d);
+    }
     if (h->d)
         MHD_stop_daemon(h->d);
     free(h);

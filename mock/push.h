@@ -16,6 +16,11 @@
  * API serving. Every attempt goes to the delivery log (queryable through
  * the admin API) and to the journal (kind "push").
  *
+ * Admin calls (push.c, mock_admin_push; curl examples in mock/README.md,
+ * "Push delivery"): PUT/POST/GET/DELETE /_mock/worlds/K/subscription,
+ * GET /_mock/deliveries, POST /_mock/worlds/K/push/forged and
+ * POST /_mock/worlds/K/push/synthetic (a load-test tool).
+ *
  * push.c is the only file of the mock that includes <curl/curl.h>.
  */
 #ifndef MOCK_PUSH_H
@@ -52,5 +57,11 @@ int mock_push_socket_event(struct mock_push *p, int fd, uint32_t events);
 /* Starts due deliveries and lets curl make progress; collects finished
  * transfers (success, failure -> retry with backoff). */
 void mock_push_run(struct mock_push *p, int64_t now_ms);
+
+/* NULL when `url` (len bytes) is acceptable as a push callback URL
+ * ("http://" or "https://", at most 2048 printable ASCII characters, no
+ * spaces), else a static message saying why not. Used by the admin API
+ * and by world files. */
+const char *mock_push_url_problem(const char *url, size_t len);
 
 #endif

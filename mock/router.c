@@ -336,7 +336,8 @@ static void route_api(struct call_state *st, const struct mock_request *rq,
     static const struct dd_json empty = {.type = DD_JSON_OBJECT};
     struct mock_api_fault f = {.truncate_to = -1};
     mock_faults_api(st->srv, st->world, api->method,
-                    doc.root ? doc.root : &empty, rq->received_us / 1000, &f);
+                    doc.root ? doc.root : &empty, shop, rq->received_us / 1000,
+                    &f);
     st->rs->delay_ms = f.delay_ms;
     st->rs->reset = f.reset;
     st->rs->truncate_to = f.truncate_to;

@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "dd_err.h"
+#include "push.h"
 
 #define MAX_FILE_BYTES ((size_t)64 << 20)
 #define MAX_PROBLEMS   1000
@@ -755,6 +756,9 @@ struct parsed {
     struct mock_settings settings;
     bool seed_set, has_refunds, has_rng;
     uint64_t rng;
+    /* subscription */
+    const char *sub_url;
+    uint64_t sub_tags[5];
     ARR(struct f_shop, shops);
     ARR(struct f_product, products);
     ARR(struct f_sku, skus);
@@ -1325,6 +1329,37 @@ static void parse_rng(struct ctx *c, struct parsed *p, const struct dd_json *v)
         report(c, v->pos,
                "rng_state: expected a string of digits (an unsigned 64-bit "
                "number)");
+}
+
+/* The push subscription: {"url": "http://...", "tags": [200, ...]}
+ * (push.h; an empty or absent tag list wants every tag). */
+static void parse_subscription(struct ctx *c, struct parsed *p,
+                               const struct dd_json *v)
+{
+    static const char *const keys[] = {"url", "tags", NULL};
+    if (!is_object(c, v, "subscription"))
+        return;
+    check_keys(c, v, "subscription", keys);
+    const char *url = NULL;
+    if (rd_str(c, v, "subscription", "url", true, 4096, &url)) {
+        const char *problem = mock_push_url_problem(url, strlen(url));
+        if (problem)
+            report(c, mem(v, "url")->pos, "subscription.url: %s", problem);
+        else
+            p->sub_url = url;
+    }
+    const struct dd_json *tags = rd_array(c, v, "subscription", "tags", false);
+    for (size_t i = 0; tags && i < tags->n; i++) {
+        int64_t t;
+        if (dd_json_int64(&tags->kids[i], &t) == 0 && t >= 200 &&
+            t < 200 + 5 * 64)
+            p->sub_tags[(t - 200) / 64] |= UINT64_C(1) << ((t - 200) % 64);
+        else
+            report(c, tags->kids[i].pos,
+                   "subscription.tags[%zu]: expected a message tag from 200 "
+                   "to 519",
+                   i);
+    }
 }
 
 /* ================================================================ pass 2 */
@@ -2028,6 +2063,10 @@ static struct mock_world *build(const struct parsed *p, uint64_t seed,
     }
     if (p->has_rng)
         w->rng = p->rng;
+    if (p->sub_url) {
+        w->subscription.url = xstrdup(p->sub_url);
+        memcpy(w->subscription.tags, p->sub_tags, sizeof p->sub_tags);
+    }
     return w;
 }
 
@@ -2040,8 +2079,9 @@ struct mock_world *mock_world_from_json(const struct dd_json *root,
                                         struct dd_buf *errs)
 {
     static const char *const keys[] = {
-        "version",    "app",    "settings",   "shops",   "products",  "orders",
-        "aftersales", "tokens", "auth_codes", "refunds", "rng_state", NULL};
+        "version",  "app",       "settings",   "subscription", "shops",
+        "products", "orders",    "aftersales", "tokens",       "auth_codes",
+        "refunds",  "rng_state", NULL};
     struct ctx c = {file ? file : "(world)", now, NULL, 0, 0};
     struct parsed p;
     const struct dd_json *v;
@@ -2068,6 +2108,8 @@ struct mock_world *mock_world_from_json(const struct dd_json *root,
         parse_app(&c, &p, v);
     if ((v = mem(root, "settings")))
         parse_settings(&c, &p, v);
+    if ((v = mem(root, "subscription")))
+        parse_subscription(&c, &p, v);
     if ((v = rd_array(&c, root, "world", "shops", false)))
         parse_shops(&c, &p, v);
     if ((v = rd_array(&c, root, "world", "products", false)))
@@ -3124,6 +3166,19 @@ void mock_world_dump(const struct mock_world *w, struct dd_jw *out)
 
     dd_jw_key(out, "settings");
     mock_settings_write_json(&w->settings, out);
+
+    if (w->subscription.url) {
+        dd_jw_key(out, "subscription");
+        dd_jw_object_begin(out);
+        dd_jw_kstr(out, "url", w->subscription.url);
+        dd_jw_key(out, "tags");
+        dd_jw_array_begin(out);
+        for (int t = 0; t < 5 * 64; t++)
+            if ((w->subscription.tags[t / 64] >> (t % 64)) & 1)
+                dd_jw_int(out, 200 + t);
+        dd_jw_array_end(out);
+        dd_jw_object_end(out);
+    }
 
     dd_jw_key(out, "shops");
     dd_jw_array_begin(out);

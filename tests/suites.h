@@ -23,7 +23,10 @@
     X(mock_front_suite)                                                        \
     X(mock_admin_suite)                                                        \
     X(mock_aftersale_suite)                                                    \
-    X(mock_order_suite)
+    X(mock_order_suite)                                                        \
+    X(mock_actors_suite)                                                       \
+    X(mock_push_suite)                                                         \
+    X(mock_faults_suite)
 
 #define DD_SUITE_DECL(fn) Suite *fn(void);
 DD_SUITES(DD_SUITE_DECL)
