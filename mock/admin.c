@@ -24,6 +24,7 @@
 #include "dd_jw.h"
 #include "dd_params.h"
 #include "faults.h"
+#include "push.h"
 #include "router.h"
 #include "server.h"
 #include "worldfile.h"
@@ -386,6 +387,7 @@ static void reset(struct mock_admin_call *a)
     mock_worlds_free(&s->worlds);
     mock_worlds_init(&s->worlds);
     mock_journal_clear(s->journal);
+    mock_push_clear_log(s->push);
     if (load_default)
         mock_worlds_add(&s->worlds,
                         mock_world_default(&s->defaults, s->seed, mock_now()));

@@ -1163,12 +1163,24 @@ void mock_push_free(struct mock_push *p)
     free(p->retired);
     mock_idmap_free(&p->by_serial);
     curl_multi_cleanup(p->multi);
-    for (size_t i = 0; i < p->log_n; i++)
-        free(p->log[(p->log_head + i) % DLOG_MAX].json);
+    mock_push_clear_log(p);
     free(p->log);
     free(p->fds);
     free(p);
     curl_global_cleanup();
+}
+
+void mock_push_clear_log(struct mock_push *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->log_n; i++) {
+        free(p->log[(p->log_head + i) % DLOG_MAX].json);
+        p->log[(p->log_head + i) % DLOG_MAX].json = NULL;
+    }
+    p->log_head = 0;
+    p->log_n = 0;
+    p->log_bytes = 0;
 }
 
 int64_t mock_push_wait_ms(struct mock_push *p, int64_t now_ms)

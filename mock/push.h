@@ -41,6 +41,10 @@ struct mock_push *mock_push_new(struct mock_server *s, char *err,
                                 size_t errlen);
 void mock_push_free(struct mock_push *p);
 
+/* Empties the delivery log (POST /_mock/reset). Sequence numbers keep
+ * counting. Safe with NULL. */
+void mock_push_clear_log(struct mock_push *p);
+
 /* Queues the message of event `e` (tag >= 200) of world `w` for delivery
  * when the world's subscription wants that tag; takes e->data (sets it to
  * NULL). */
