@@ -75,53 +75,6 @@ static const struct dd_envelope *call(const char *method, const char *fmt, ...)
     return e;
 }
 
-/* Asserts a success envelope. */
-static const struct dd_envelope *ok(const struct dd_envelope *e)
-{
-    ck_assert_msg(e->code == 10000, "expected success, got %lld %s %s",
-                  (long long)e->code, e->sub_code, e->sub_msg);
-    ck_assert_ptr_nonnull(e->data);
-    return e;
-}
-
-/* Asserts an error envelope with this code, sub_code and (when not NULL)
- * sub_msg. */
-static void fails(const struct dd_envelope *e, int64_t code,
-                  const char *sub_code, const char *sub_msg)
-{
-    texpect_error(e, code, sub_code);
-    if (sub_msg)
-        ck_assert_str_eq(e->sub_msg, sub_msg);
-}
-
-/* The integer at `path`, which must be a JSON number. */
-static int64_t num(const struct dd_envelope *e, const char *path)
-{
-    const struct dd_json *v = tnode(e, path);
-    ck_assert_msg(v != NULL, "no %s", path);
-    ck_assert_msg(v->type == DD_JSON_NUMBER, "%s is not a number", path);
-    int64_t x = 0;
-    ck_assert_int_eq(dd_json_int64(v, &x), 0);
-    return x;
-}
-
-/* The text at `path`, which must be a JSON string. */
-static const char *str(const struct dd_envelope *e, const char *path)
-{
-    const struct dd_json *v = tnode(e, path);
-    ck_assert_msg(v != NULL, "no %s", path);
-    ck_assert_msg(v->type == DD_JSON_STRING, "%s is not a string", path);
-    return v->text;
-}
-
-/* The number of elements of the array at `path`. */
-static size_t count(const struct dd_envelope *e, const char *path)
-{
-    const struct dd_json *v = tnode(e, path);
-    ck_assert_msg(v != NULL && v->type == DD_JSON_ARRAY, "%s: no array", path);
-    return v->n;
-}
-
 /* True when the array at `path` holds the integer `x`. */
 static bool has_int(const struct dd_envelope *e, const char *path, int64_t x)
 {
@@ -142,20 +95,20 @@ static void expect_ids(const struct dd_envelope *e, const char *const *ids)
     size_t n = 0;
     while (ids[n])
         n++;
-    ck_assert_uint_eq(count(e, "items"), n);
+    ck_assert_uint_eq(tcount(e, "items"), n);
     for (size_t i = 0; i < n; i++) {
         char path[64];
         snprintf(path, sizeof path, "items.%zu.aftersale_info.aftersale_id", i);
-        ck_assert_str_eq(str(e, path), ids[i]);
+        ck_assert_str_eq(tstr(e, path), ids[i]);
     }
 }
 
 /* afterSale.Detail of one after-sale of the current world. */
 static const struct dd_envelope *detail(const char *id)
 {
-    return ok(call("afterSale.Detail",
-                   "{\"after_sale_id\":\"%s\",\"need_operation_record\":true}",
-                   id));
+    return tok(call("afterSale.Detail",
+                    "{\"after_sale_id\":\"%s\",\"need_operation_record\":true}",
+                    id));
 }
 
 #define INFO "process_info.after_sale_info."
@@ -238,10 +191,10 @@ static const char off_world[] =
 
 START_TEST(test_list_without_page_or_size_is_a_missing_parameter)
 {
-    fails(call("afterSale.List", "{\"size\":10}"), 40001,
-          "isv.parameter-missing", "缺少参数");
-    fails(call("afterSale.List", "{\"page\":0}"), 40001,
-          "isv.parameter-missing", "缺少参数");
+    tfails(call("afterSale.List", "{\"size\":10}"), 40001,
+           "isv.parameter-missing", "缺少参数");
+    tfails(call("afterSale.List", "{\"page\":0}"), 40001,
+           "isv.parameter-missing", "缺少参数");
 }
 END_TEST
 
@@ -253,13 +206,13 @@ START_TEST(test_list_rejects_bad_paging_with_its_own_11000_row)
         "{\"page\":\"x\",\"size\":10}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        fails(call("afterSale.List", "%s", bad[i]), 40004,
-              "isv.parameter-invalid:11000", "参数错误");
+        tfails(call("afterSale.List", "%s", bad[i]), 40004,
+               "isv.parameter-invalid:11000", "参数错误");
     /* page × size = 50 000 exactly is still allowed: an empty page */
     const struct dd_envelope *e =
-        ok(call("afterSale.List", "{\"page\":500,\"size\":100}"));
-    ck_assert_uint_eq(count(e, "items"), 0);
-    ck_assert_int_eq(num(e, "total"), 8);
+        tok(call("afterSale.List", "{\"page\":500,\"size\":100}"));
+    ck_assert_uint_eq(tcount(e, "items"), 0);
+    ck_assert_int_eq(tnum(e, "total"), 8);
     ck_assert(tnode(e, "has_more")->type == DD_JSON_FALSE);
 }
 END_TEST
@@ -270,53 +223,55 @@ START_TEST(test_list_returns_every_after_sale_newest_application_first)
                                       AS_RET_301,   AS_RET_401,  AS_RET_501,
                                       AS_CLOSE_801, AS_DONE_701, NULL};
     const struct dd_envelope *e =
-        ok(call("afterSale.List", "{\"page\":0,\"size\":100}"));
+        tok(call("afterSale.List", "{\"page\":0,\"size\":100}"));
     expect_ids(e, all);
-    ck_assert_int_eq(num(e, "total"), 8);
-    ck_assert_int_eq(num(e, "page"), 0);
-    ck_assert_int_eq(num(e, "size"), 8);
+    ck_assert_int_eq(tnum(e, "total"), 8);
+    ck_assert_int_eq(tnum(e, "page"), 0);
+    ck_assert_int_eq(tnum(e, "size"), 8);
     ck_assert(tnode(e, "has_more")->type == DD_JSON_FALSE);
 }
 END_TEST
 
 START_TEST(test_list_items_carry_string_ids_and_amounts_in_fen)
 {
-    const struct dd_envelope *e =
-        ok(call("afterSale.List",
-                "{\"page\":0,\"size\":1,\"aftersale_id\":\"" AS_REF_601 "\"}"));
-    ck_assert_str_eq(str(e, "items.0.aftersale_info.aftersale_id"), AS_REF_601);
-    ck_assert_str_eq(str(e, "items.0.aftersale_info.related_id"),
+    const struct dd_envelope *e = tok(
+        call("afterSale.List",
+             "{\"page\":0,\"size\":1,\"aftersale_id\":\"" AS_REF_601 "\"}"));
+    ck_assert_str_eq(tstr(e, "items.0.aftersale_info.aftersale_id"),
+                     AS_REF_601);
+    ck_assert_str_eq(tstr(e, "items.0.aftersale_info.related_id"),
                      "6920000000000000601");
-    ck_assert_str_eq(str(e, "items.0.order_info.shop_order_id"),
+    ck_assert_str_eq(tstr(e, "items.0.order_info.shop_order_id"),
                      "6920000000000000601");
     ck_assert_str_eq(
-        str(e, "items.0.order_info.related_order_info.0.sku_order_id"),
+        tstr(e, "items.0.order_info.related_order_info.0.sku_order_id"),
         "6920000000000000601");
-    ck_assert_int_eq(num(e, "items.0.aftersale_info.aftersale_type"), 1);
-    ck_assert_int_eq(num(e, "items.0.aftersale_info.aftersale_status"), 6);
-    ck_assert_int_eq(num(e, "items.0.aftersale_info.refund_amount"), 3300);
-    ck_assert_int_eq(num(e, "items.0.aftersale_info.refund_post_amount"), 800);
-    ck_assert_int_eq(num(e, "items.0.aftersale_info.refund_status"), 1);
+    ck_assert_int_eq(tnum(e, "items.0.aftersale_info.aftersale_type"), 1);
+    ck_assert_int_eq(tnum(e, "items.0.aftersale_info.aftersale_status"), 6);
+    ck_assert_int_eq(tnum(e, "items.0.aftersale_info.refund_amount"), 3300);
+    ck_assert_int_eq(tnum(e, "items.0.aftersale_info.refund_post_amount"), 800);
+    ck_assert_int_eq(tnum(e, "items.0.aftersale_info.refund_status"), 1);
     ck_assert_int_eq(
-        num(e, "items.0.order_info.related_order_info.0.pay_amount"), 2500);
+        tnum(e, "items.0.order_info.related_order_info.0.pay_amount"), 2500);
     ck_assert_int_eq(
-        num(e, "items.0.order_info.related_order_info.0.post_amount"), 800);
-    ck_assert_int_eq(num(e, "items.0.order_info.related_order_info.0.price"),
+        tnum(e, "items.0.order_info.related_order_info.0.post_amount"), 800);
+    ck_assert_int_eq(tnum(e, "items.0.order_info.related_order_info.0.price"),
                      2500);
     ck_assert_str_eq(
-        str(e, "items.0.order_info.related_order_info.0.sku_spec.0.name"),
+        tstr(e, "items.0.order_info.related_order_info.0.sku_spec.0.name"),
         "规格");
     ck_assert_str_eq(
-        str(e, "items.0.order_info.related_order_info.0.sku_spec.0.value"),
+        tstr(e, "items.0.order_info.related_order_info.0.sku_spec.0.value"),
         "454g");
-    ck_assert_uint_eq(count(e, "items.0.aftersale_info.auto_audit_bits"), 0);
+    ck_assert_uint_eq(tcount(e, "items.0.aftersale_info.auto_audit_bits"), 0);
     /* the aftersale_id filter also takes a JSON number */
-    e = ok(call("afterSale.List",
-                "{\"page\":0,\"size\":1,\"aftersale_id\":" AS_RET_501 "}"));
-    ck_assert_str_eq(str(e, "items.0.aftersale_info.aftersale_id"), AS_RET_501);
-    ck_assert_str_eq(str(e, "items.0.aftersale_info.return_logistics_code"),
+    e = tok(call("afterSale.List",
+                 "{\"page\":0,\"size\":1,\"aftersale_id\":" AS_RET_501 "}"));
+    ck_assert_str_eq(tstr(e, "items.0.aftersale_info.aftersale_id"),
+                     AS_RET_501);
+    ck_assert_str_eq(tstr(e, "items.0.aftersale_info.return_logistics_code"),
                      "SF1234567890501");
-    ck_assert_str_eq(str(e, "items.0.text_part.return_logistics_text"),
+    ck_assert_str_eq(tstr(e, "items.0.text_part.return_logistics_text"),
                      "买家已退货");
 }
 END_TEST
@@ -326,17 +281,17 @@ START_TEST(test_list_pages_with_has_more_and_total)
     static const char *const p0[] = {AS_PRE_101, AS_PRE_202, AS_REF_601, NULL};
     static const char *const p2[] = {AS_CLOSE_801, AS_DONE_701, NULL};
     const struct dd_envelope *e =
-        ok(call("afterSale.List", "{\"page\":0,\"size\":3}"));
+        tok(call("afterSale.List", "{\"page\":0,\"size\":3}"));
     expect_ids(e, p0);
     ck_assert(tnode(e, "has_more")->type == DD_JSON_TRUE);
-    ck_assert_int_eq(num(e, "total"), 8);
-    ck_assert_int_eq(num(e, "size"), 3);
-    e = ok(call("afterSale.List", "{\"page\":2,\"size\":3}"));
+    ck_assert_int_eq(tnum(e, "total"), 8);
+    ck_assert_int_eq(tnum(e, "size"), 3);
+    e = tok(call("afterSale.List", "{\"page\":2,\"size\":3}"));
     expect_ids(e, p2);
     ck_assert(tnode(e, "has_more")->type == DD_JSON_FALSE);
-    ck_assert_int_eq(num(e, "total"), 8);
-    ck_assert_int_eq(num(e, "page"), 2);
-    ck_assert_int_eq(num(e, "size"), 2);
+    ck_assert_int_eq(tnum(e, "total"), 8);
+    ck_assert_int_eq(tnum(e, "page"), 2);
+    ck_assert_int_eq(tnum(e, "size"), 2);
 }
 END_TEST
 
@@ -354,12 +309,12 @@ static void run_filters(const struct filter_case *fc, size_t n)
             "afterSale.List", "{\"page\":0,\"size\":100,%s}", fc[i].params);
         ck_assert_msg(e->code == 10000, "%s: %lld %s", fc[i].params,
                       (long long)e->code, e->sub_code);
-        ck_assert_msg(num(e, "total") == fc[i].total,
+        ck_assert_msg(tnum(e, "total") == fc[i].total,
                       "%s: total %lld, expected %lld", fc[i].params,
-                      (long long)num(e, "total"), (long long)fc[i].total);
-        ck_assert_uint_eq(count(e, "items"), (size_t)fc[i].total);
+                      (long long)tnum(e, "total"), (long long)fc[i].total);
+        ck_assert_uint_eq(tcount(e, "items"), (size_t)fc[i].total);
         if (fc[i].first)
-            ck_assert_str_eq(str(e, "items.0.aftersale_info.aftersale_id"),
+            ck_assert_str_eq(tstr(e, "items.0.aftersale_info.aftersale_id"),
                              fc[i].first);
     }
 }
@@ -430,7 +385,7 @@ START_TEST(test_list_rejects_enum_values_outside_the_spec)
         const struct dd_envelope *e =
             call("afterSale.List", "{\"page\":0,\"size\":10,%s}", bad[i]);
         ck_assert_msg(e->code == 40004, "%s: %lld", bad[i], (long long)e->code);
-        fails(e, 40004, "isv.parameter-invalid:11000", "参数错误");
+        tfails(e, 40004, "isv.parameter-invalid:11000", "参数错误");
     }
 }
 END_TEST
@@ -441,24 +396,24 @@ START_TEST(test_list_orders_by_update_time_ascending)
                                        AS_RET_501,  AS_RET_301,   AS_REF_601,
                                        AS_PRE_202,  AS_PRE_101,   NULL};
     const struct dd_envelope *e =
-        ok(call("afterSale.List", "{\"page\":0,\"size\":100,"
-                                  "\"order_by\":[\"update_time asc\"]}"));
+        tok(call("afterSale.List", "{\"page\":0,\"size\":100,"
+                                   "\"order_by\":[\"update_time asc\"]}"));
     expect_ids(e, want);
     for (size_t i = 1; i < 8; i++) {
         char a[64], b[64];
         snprintf(a, sizeof a, "items.%zu.aftersale_info.update_time", i - 1);
         snprintf(b, sizeof b, "items.%zu.aftersale_info.update_time", i);
-        ck_assert_int_le(num(e, a), num(e, b));
+        ck_assert_int_le(tnum(e, a), tnum(e, b));
     }
     /* a lone string reads as a one-element array; the direction is
      * case-insensitive */
-    e = ok(call("afterSale.List", "{\"page\":0,\"size\":1,"
-                                  "\"order_by\":\" update_time  ASC \"}"));
-    ck_assert_str_eq(str(e, "items.0.aftersale_info.aftersale_id"),
+    e = tok(call("afterSale.List", "{\"page\":0,\"size\":1,"
+                                   "\"order_by\":\" update_time  ASC \"}"));
+    ck_assert_str_eq(tstr(e, "items.0.aftersale_info.aftersale_id"),
                      AS_DONE_701);
-    e = ok(call("afterSale.List", "{\"page\":0,\"size\":1,"
-                                  "\"order_by\":[\"apply_time asc\"]}"));
-    ck_assert_str_eq(str(e, "items.0.aftersale_info.aftersale_id"),
+    e = tok(call("afterSale.List", "{\"page\":0,\"size\":1,"
+                                   "\"order_by\":[\"apply_time asc\"]}"));
+    ck_assert_str_eq(tstr(e, "items.0.aftersale_info.aftersale_id"),
                      AS_DONE_701);
 }
 END_TEST
@@ -474,13 +429,13 @@ START_TEST(test_list_orders_by_status_deadline_with_final_ones_last)
                                       AS_RET_301,   AS_RET_401,  AS_RET_501,
                                       AS_CLOSE_801, AS_DONE_701, NULL};
     expect_ids(
-        ok(call("afterSale.List", "{\"page\":0,\"size\":100,"
-                                  "\"order_by\":[\"status_deadline asc\"]}")),
+        tok(call("afterSale.List", "{\"page\":0,\"size\":100,"
+                                   "\"order_by\":[\"status_deadline asc\"]}")),
         asc);
     /* a second key orders the ties of the first */
-    expect_ids(ok(call("afterSale.List",
-                       "{\"page\":0,\"size\":100,\"order_by\":"
-                       "[\"status_deadline asc\",\"apply_time desc\"]}")),
+    expect_ids(tok(call("afterSale.List",
+                        "{\"page\":0,\"size\":100,\"order_by\":"
+                        "[\"status_deadline asc\",\"apply_time desc\"]}")),
                two);
 }
 END_TEST
@@ -488,45 +443,45 @@ END_TEST
 START_TEST(test_list_update_window_includes_both_ends)
 {
     const struct dd_envelope *d = detail(AS_RET_501);
-    int64_t u = num(d, INFO "update_time");
+    int64_t u = tnum(d, INFO "update_time");
     static const char *const only[] = {AS_RET_501, NULL};
     static const char *const none[] = {NULL};
-    expect_ids(ok(call("afterSale.List",
-                       "{\"page\":0,\"size\":100,\"update_start_time\":%lld,"
-                       "\"update_end_time\":%lld}",
-                       (long long)u, (long long)u)),
+    expect_ids(tok(call("afterSale.List",
+                        "{\"page\":0,\"size\":100,\"update_start_time\":%lld,"
+                        "\"update_end_time\":%lld}",
+                        (long long)u, (long long)u)),
                only);
-    expect_ids(ok(call("afterSale.List",
-                       "{\"page\":0,\"size\":100,\"update_start_time\":%lld,"
-                       "\"update_end_time\":%lld}",
-                       (long long)u + 1, (long long)u + 60)),
+    expect_ids(tok(call("afterSale.List",
+                        "{\"page\":0,\"size\":100,\"update_start_time\":%lld,"
+                        "\"update_end_time\":%lld}",
+                        (long long)u + 1, (long long)u + 60)),
                none);
-    expect_ids(ok(call("afterSale.List",
-                       "{\"page\":0,\"size\":100,\"update_start_time\":%lld,"
-                       "\"update_end_time\":%lld}",
-                       (long long)u - 60, (long long)u - 1)),
+    expect_ids(tok(call("afterSale.List",
+                        "{\"page\":0,\"size\":100,\"update_start_time\":%lld,"
+                        "\"update_end_time\":%lld}",
+                        (long long)u - 60, (long long)u - 1)),
                none);
     /* polling the last two days by update time, oldest change first */
     static const char *const poll[] = {AS_RET_401, AS_RET_501, AS_RET_301,
                                        AS_REF_601, AS_PRE_202, AS_PRE_101,
                                        NULL};
     int64_t now = (int64_t)time(NULL);
-    expect_ids(ok(call("afterSale.List",
-                       "{\"page\":0,\"size\":100,\"update_start_time\":%lld,"
-                       "\"update_end_time\":%lld,"
-                       "\"order_by\":[\"update_time asc\"]}",
-                       (long long)(now - 2 * 86400), (long long)now + 60)),
+    expect_ids(tok(call("afterSale.List",
+                        "{\"page\":0,\"size\":100,\"update_start_time\":%lld,"
+                        "\"update_end_time\":%lld,"
+                        "\"order_by\":[\"update_time asc\"]}",
+                        (long long)(now - 2 * 86400), (long long)now + 60)),
                poll);
     /* the same, newest change first, second page of two */
     static const char *const page1[] = {AS_REF_601, AS_RET_301, NULL};
     const struct dd_envelope *e =
-        ok(call("afterSale.List",
-                "{\"page\":1,\"size\":2,\"update_start_time\":%lld,"
-                "\"update_end_time\":%lld,"
-                "\"order_by\":[\"update_time desc\"]}",
-                (long long)(now - 2 * 86400), (long long)now + 60));
+        tok(call("afterSale.List",
+                 "{\"page\":1,\"size\":2,\"update_start_time\":%lld,"
+                 "\"update_end_time\":%lld,"
+                 "\"order_by\":[\"update_time desc\"]}",
+                 (long long)(now - 2 * 86400), (long long)now + 60));
     expect_ids(e, page1);
-    ck_assert_int_eq(num(e, "total"), 6);
+    ck_assert_int_eq(tnum(e, "total"), 6);
     ck_assert(tnode(e, "has_more")->type == DD_JSON_TRUE);
 }
 END_TEST
@@ -534,33 +489,33 @@ END_TEST
 START_TEST(test_list_apply_window_excludes_its_end)
 {
     const struct dd_envelope *d = detail(AS_RET_301);
-    int64_t a = num(d, INFO "apply_time");
+    int64_t a = tnum(d, INFO "apply_time");
     static const char *const only[] = {AS_RET_301, NULL};
     static const char *const none[] = {NULL};
-    expect_ids(ok(call("afterSale.List",
-                       "{\"page\":0,\"size\":100,\"start_time\":%lld,"
-                       "\"end_time\":%lld}",
-                       (long long)a, (long long)a + 1)),
+    expect_ids(tok(call("afterSale.List",
+                        "{\"page\":0,\"size\":100,\"start_time\":%lld,"
+                        "\"end_time\":%lld}",
+                        (long long)a, (long long)a + 1)),
                only);
-    expect_ids(ok(call("afterSale.List",
-                       "{\"page\":0,\"size\":100,\"start_time\":%lld,"
-                       "\"end_time\":%lld}",
-                       (long long)a, (long long)a)),
+    expect_ids(tok(call("afterSale.List",
+                        "{\"page\":0,\"size\":100,\"start_time\":%lld,"
+                        "\"end_time\":%lld}",
+                        (long long)a, (long long)a)),
                none);
     /* a narrow window with a filter and two sort keys */
     static const char *const pre[] = {AS_PRE_101, AS_PRE_202, NULL};
     int64_t now = (int64_t)time(NULL);
-    expect_ids(ok(call("afterSale.List",
-                       "{\"page\":0,\"size\":100,\"start_time\":%lld,"
-                       "\"aftersale_type\":2,\"order_by\":"
-                       "[\"apply_time desc\",\"update_time asc\"]}",
-                       (long long)(now - 7 * 3600))),
+    expect_ids(tok(call("afterSale.List",
+                        "{\"page\":0,\"size\":100,\"start_time\":%lld,"
+                        "\"aftersale_type\":2,\"order_by\":"
+                        "[\"apply_time desc\",\"update_time asc\"]}",
+                        (long long)(now - 7 * 3600))),
                pre);
     /* start after end: an empty page, not an error */
-    expect_ids(ok(call("afterSale.List",
-                       "{\"page\":0,\"size\":100,\"start_time\":%lld,"
-                       "\"end_time\":%lld}",
-                       (long long)a + 10, (long long)a)),
+    expect_ids(tok(call("afterSale.List",
+                        "{\"page\":0,\"size\":100,\"start_time\":%lld,"
+                        "\"end_time\":%lld}",
+                        (long long)a + 10, (long long)a)),
                none);
 }
 END_TEST
@@ -571,27 +526,27 @@ START_TEST(test_list_final_time_window_matches_only_final_after_sales)
     static const char *const finals[] = {AS_CLOSE_801, AS_DONE_701, NULL};
     static const char *const only[] = {AS_CLOSE_801, NULL};
     static const char *const none[] = {NULL};
-    expect_ids(ok(call("afterSale.List",
-                       "{\"page\":0,\"size\":100,"
-                       "\"aftersale_status_to_final_start_time\":%lld,"
-                       "\"aftersale_status_to_final_end_time\":%lld}",
-                       (long long)(now - 30 * 86400), (long long)now + 60)),
+    expect_ids(tok(call("afterSale.List",
+                        "{\"page\":0,\"size\":100,"
+                        "\"aftersale_status_to_final_start_time\":%lld,"
+                        "\"aftersale_status_to_final_end_time\":%lld}",
+                        (long long)(now - 30 * 86400), (long long)now + 60)),
                finals);
     /* [start, end): the start is in, the end is out */
     int64_t f =
-        num(detail(AS_CLOSE_801), INFO "aftersale_status_to_final_time");
+        tnum(detail(AS_CLOSE_801), INFO "aftersale_status_to_final_time");
     ck_assert_int_gt(f, 0);
-    expect_ids(ok(call("afterSale.List",
-                       "{\"page\":0,\"size\":100,"
-                       "\"aftersale_status_to_final_start_time\":%lld,"
-                       "\"aftersale_status_to_final_end_time\":%lld}",
-                       (long long)f, (long long)f + 1)),
+    expect_ids(tok(call("afterSale.List",
+                        "{\"page\":0,\"size\":100,"
+                        "\"aftersale_status_to_final_start_time\":%lld,"
+                        "\"aftersale_status_to_final_end_time\":%lld}",
+                        (long long)f, (long long)f + 1)),
                only);
-    expect_ids(ok(call("afterSale.List",
-                       "{\"page\":0,\"size\":100,"
-                       "\"aftersale_status_to_final_start_time\":%lld,"
-                       "\"aftersale_status_to_final_end_time\":%lld}",
-                       (long long)f - 60, (long long)f)),
+    expect_ids(tok(call("afterSale.List",
+                        "{\"page\":0,\"size\":100,"
+                        "\"aftersale_status_to_final_start_time\":%lld,"
+                        "\"aftersale_status_to_final_end_time\":%lld}",
+                        (long long)f - 60, (long long)f)),
                none);
 }
 END_TEST
@@ -622,22 +577,23 @@ START_TEST(test_list_default_window_is_six_months)
     static const char *const both[] = {"7010000000000000301",
                                        "7010000000000000201", NULL};
     const struct dd_envelope *e =
-        ok(call("afterSale.List", "{\"page\":0,\"size\":100}"));
+        tok(call("afterSale.List", "{\"page\":0,\"size\":100}"));
     expect_ids(e, recent);
-    ck_assert_int_eq(num(e, "total"), 1);
+    ck_assert_int_eq(tnum(e, "total"), 1);
     /* an explicit older start is honoured */
     int64_t now = (int64_t)time(NULL);
-    expect_ids(ok(call("afterSale.List",
-                       "{\"page\":0,\"size\":100,\"start_time\":%lld}",
-                       (long long)(now - 201 * 86400))),
+    expect_ids(tok(call("afterSale.List",
+                        "{\"page\":0,\"size\":100,\"start_time\":%lld}",
+                        (long long)(now - 201 * 86400))),
                both);
     /* any time parameter turns the default off */
-    expect_ids(ok(call("afterSale.List",
-                       "{\"page\":0,\"size\":100,\"update_start_time\":%lld}",
-                       (long long)(now - 300 * 86400))),
+    expect_ids(tok(call("afterSale.List",
+                        "{\"page\":0,\"size\":100,\"update_start_time\":%lld}",
+                        (long long)(now - 300 * 86400))),
                both);
     /* the old one is still there by id */
-    ok(call("afterSale.Detail", "{\"after_sale_id\":\"7010000000000000201\"}"));
+    tok(call("afterSale.Detail",
+             "{\"after_sale_id\":\"7010000000000000201\"}"));
 }
 END_TEST
 
@@ -667,49 +623,50 @@ START_TEST(test_another_shops_after_sales_read_as_unknown)
     static const char *const mine[] = {"7030000000000000001", NULL};
     static const char *const none[] = {NULL};
     int64_t now = (int64_t)time(NULL);
-    expect_ids(ok(call("afterSale.List", "{\"page\":0,\"size\":100}")), mine);
-    expect_ids(ok(call("afterSale.List",
-                       "{\"page\":0,\"size\":100,\"update_start_time\":%lld,"
-                       "\"order_by\":[\"update_time asc\"]}",
-                       (long long)(now - 86400))),
+    expect_ids(tok(call("afterSale.List", "{\"page\":0,\"size\":100}")), mine);
+    expect_ids(tok(call("afterSale.List",
+                        "{\"page\":0,\"size\":100,\"update_start_time\":%lld,"
+                        "\"order_by\":[\"update_time asc\"]}",
+                        (long long)(now - 86400))),
                mine);
     expect_ids(
-        ok(call("afterSale.List", "{\"page\":0,\"size\":100,"
-                                  "\"order_by\":[\"status_deadline asc\"]}")),
+        tok(call("afterSale.List", "{\"page\":0,\"size\":100,"
+                                   "\"order_by\":[\"status_deadline asc\"]}")),
         mine);
+    expect_ids(tok(call("afterSale.List",
+                        "{\"page\":0,\"size\":100,"
+                        "\"aftersale_id\":\"7030000000000000101\"}")),
+               none);
     expect_ids(
-        ok(call("afterSale.List", "{\"page\":0,\"size\":100,"
-                                  "\"aftersale_id\":\"7030000000000000101\"}")),
+        tok(call("afterSale.List", "{\"page\":0,\"size\":100,"
+                                   "\"order_id\":\"6930000000000000101\"}")),
         none);
-    expect_ids(
-        ok(call("afterSale.List", "{\"page\":0,\"size\":100,"
-                                  "\"order_id\":\"6930000000000000101\"}")),
-        none);
-    fails(
+    tfails(
         call("afterSale.Detail", "{\"after_sale_id\":\"7030000000000000101\"}"),
         40004, "isv.parameter-invalid:11000", "参数错误，售后单ID错误");
-    fails(call("afterSale.CancelSendGoodsSuccess",
-               "{\"aftersale_id\":\"7030000000000000101\","
-               "\"op_time\":1750000000}"),
-          50002, "isv.business-failed:11003", "该售后单不存在");
-    fails(call("afterSale.operate",
-               "{\"type\":401,\"items\":[{\"aftersale_id\":"
-               "\"7030000000000000101\"}]}"),
-          20000, "isp.service-error:10000", "存在无效的售后单");
-    fails(call("afterSale.addOrderRemark",
-               "{\"after_sale_id\":\"7030000000000000101\",\"remark\":\"r\"}"),
-          40003, "isv.parameter-invalid", NULL);
-    fails(call("afterSale.addOrderRemark",
-               "{\"order_id\":\"6930000000000000101\",\"remark\":\"r\"}"),
-          40003, "isv.parameter-invalid", NULL);
+    tfails(call("afterSale.CancelSendGoodsSuccess",
+                "{\"aftersale_id\":\"7030000000000000101\","
+                "\"op_time\":1750000000}"),
+           50002, "isv.business-failed:11003", "该售后单不存在");
+    tfails(call("afterSale.operate",
+                "{\"type\":401,\"items\":[{\"aftersale_id\":"
+                "\"7030000000000000101\"}]}"),
+           20000, "isp.service-error:10000", "存在无效的售后单");
+    tfails(call("afterSale.addOrderRemark",
+                "{\"after_sale_id\":\"7030000000000000101\",\"remark\":\"r\"}"),
+           40003, "isv.parameter-invalid", NULL);
+    tfails(call("afterSale.addOrderRemark",
+                "{\"order_id\":\"6930000000000000101\",\"remark\":\"r\"}"),
+           40003, "isv.parameter-invalid", NULL);
     /* the other shop sees its own after-sale untouched */
     snprintf(T.shop_id, sizeof T.shop_id, "33000002");
     tmock_token(&T);
     const struct dd_envelope *e = detail("7030000000000000101");
-    ck_assert_int_eq(num(e, INFO "after_sale_status"), 6);
-    ck_assert_uint_eq(count(e, "process_info.after_sale_shop_remarks"), 0);
+    ck_assert_int_eq(tnum(e, INFO "after_sale_status"), 6);
+    ck_assert_uint_eq(tcount(e, "process_info.after_sale_shop_remarks"), 0);
     static const char *const theirs[] = {"7030000000000000101", NULL};
-    expect_ids(ok(call("afterSale.List", "{\"page\":0,\"size\":100}")), theirs);
+    expect_ids(tok(call("afterSale.List", "{\"page\":0,\"size\":100}")),
+               theirs);
 }
 END_TEST
 
@@ -726,34 +683,35 @@ START_TEST(test_detail_shows_number_ids_and_the_record_on_request)
     ck_assert_ptr_nonnull(so);
     ck_assert_int_eq(so->type, DD_JSON_NUMBER);
     ck_assert_str_eq(so->text, "6920000000000000501");
-    ck_assert_int_eq(num(e, "order_info.sku_order_infos.0.sku_order_id"),
+    ck_assert_int_eq(tnum(e, "order_info.sku_order_infos.0.sku_order_id"),
                      INT64_C(6920000000000000501));
-    ck_assert_int_eq(num(e, INFO "after_sale_status"), 11);
-    ck_assert_int_eq(num(e, INFO "after_sale_type"), 0);
-    ck_assert_int_eq(num(e, INFO "refund_status"), 1);
-    ck_assert_int_eq(num(e, INFO "refund_total_amount"), 11800);
-    ck_assert_int_eq(num(e, INFO "reason_code"), 7);
-    ck_assert_str_eq(str(e, INFO "reason_remark"), "衣服有破洞");
-    ck_assert_int_eq(num(e, INFO "return_method"), 1);
-    ck_assert_str_eq(str(e, "process_info.logistics_info.return.tracking_no"),
+    ck_assert_int_eq(tnum(e, INFO "after_sale_status"), 11);
+    ck_assert_int_eq(tnum(e, INFO "after_sale_type"), 0);
+    ck_assert_int_eq(tnum(e, INFO "refund_status"), 1);
+    ck_assert_int_eq(tnum(e, INFO "refund_total_amount"), 11800);
+    ck_assert_int_eq(tnum(e, INFO "reason_code"), 7);
+    ck_assert_str_eq(tstr(e, INFO "reason_remark"), "衣服有破洞");
+    ck_assert_int_eq(tnum(e, INFO "return_method"), 1);
+    ck_assert_str_eq(tstr(e, "process_info.logistics_info.return.tracking_no"),
                      "SF1234567890501");
-    ck_assert_str_eq(str(e, "process_info.logistics_info.return.company_code"),
+    ck_assert_str_eq(tstr(e, "process_info.logistics_info.return.company_code"),
                      "shunfeng");
-    ck_assert_str_eq(str(e, "process_info.logistics_info.order.0.tracking_no"),
+    ck_assert_str_eq(tstr(e, "process_info.logistics_info.order.0.tracking_no"),
                      "YT1000000000501");
-    ck_assert_uint_eq(count(e, "process_info.record_logs_list"), 3);
-    ck_assert_str_eq(str(e, "process_info.record_logs_list.0.action"), "apply");
-    ck_assert_str_eq(str(e, "process_info.record_logs_list.0.operator"),
+    ck_assert_uint_eq(tcount(e, "process_info.record_logs_list"), 3);
+    ck_assert_str_eq(tstr(e, "process_info.record_logs_list.0.action"),
+                     "apply");
+    ck_assert_str_eq(tstr(e, "process_info.record_logs_list.0.operator"),
                      "买家");
-    ck_assert_str_eq(str(e, "process_info.record_logs_list.2.action"),
+    ck_assert_str_eq(tstr(e, "process_info.record_logs_list.2.action"),
                      "return_shipped");
     /* "yyyy-MM-dd HH:mm:ss" */
-    ck_assert_uint_eq(strlen(str(e, "process_info.record_logs_list.0.time")),
+    ck_assert_uint_eq(strlen(tstr(e, "process_info.record_logs_list.0.time")),
                       19);
     /* without need_operation_record: an empty list; an id as a number */
-    e = ok(call("afterSale.Detail", "{\"after_sale_id\":" AS_RET_501 "}"));
-    ck_assert_uint_eq(count(e, "process_info.record_logs_list"), 0);
-    ck_assert_int_eq(num(e, INFO "after_sale_status"), 11);
+    e = tok(call("afterSale.Detail", "{\"after_sale_id\":" AS_RET_501 "}"));
+    ck_assert_uint_eq(tcount(e, "process_info.record_logs_list"), 0);
+    ck_assert_int_eq(tnum(e, INFO "after_sale_status"), 11);
 }
 END_TEST
 
@@ -766,8 +724,8 @@ START_TEST(test_detail_of_an_unknown_or_missing_id_is_11000)
         "{\"after_sale_id\":null}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        fails(call("afterSale.Detail", "%s", bad[i]), 40004,
-              "isv.parameter-invalid:11000", "参数错误，售后单ID错误");
+        tfails(call("afterSale.Detail", "%s", bad[i]), 40004,
+               "isv.parameter-invalid:11000", "参数错误，售后单ID错误");
 }
 END_TEST
 
@@ -777,35 +735,35 @@ START_TEST(test_cancel_send_goods_success_refunds_at_once_by_the_assistant)
 {
     int64_t now = (int64_t)time(NULL);
     const struct dd_envelope *e =
-        ok(call("afterSale.CancelSendGoodsSuccess",
-                "{\"aftersale_id\":\"" AS_PRE_101 "\",\"op_time\":%lld}",
-                (long long)now));
+        tok(call("afterSale.CancelSendGoodsSuccess",
+                 "{\"aftersale_id\":\"" AS_PRE_101 "\",\"op_time\":%lld}",
+                 (long long)now));
     ck_assert_int_eq(e->data->type, DD_JSON_OBJECT);
     e = detail(AS_PRE_101);
-    ck_assert_int_eq(num(e, INFO "after_sale_status"), 12);
-    ck_assert_int_eq(num(e, INFO "refund_status"), 3);
-    ck_assert_int_eq(num(e, INFO "refund_type"), 2);
-    ck_assert_str_eq(str(e, INFO "refund_type_text"), "售后小助手");
+    ck_assert_int_eq(tnum(e, INFO "after_sale_status"), 12);
+    ck_assert_int_eq(tnum(e, INFO "refund_status"), 3);
+    ck_assert_int_eq(tnum(e, INFO "refund_type"), 2);
+    ck_assert_str_eq(tstr(e, INFO "refund_type_text"), "售后小助手");
     ck_assert(has_int(e, INFO "auto_audit_bits", 2));
-    ck_assert_int_eq(num(e, INFO "real_refund_amount"), 5900);
-    ck_assert_int_ge(num(e, INFO "refund_time"), now - 5);
-    ck_assert_int_ne(num(e, INFO "aftersale_status_to_final_time"), 0);
-    size_t n = count(e, "process_info.record_logs_list");
+    ck_assert_int_eq(tnum(e, INFO "real_refund_amount"), 5900);
+    ck_assert_int_ge(tnum(e, INFO "refund_time"), now - 5);
+    ck_assert_int_ne(tnum(e, INFO "aftersale_status_to_final_time"), 0);
+    size_t n = tcount(e, "process_info.record_logs_list");
     ck_assert_uint_ge(n, 3);
     char path[64];
     snprintf(path, sizeof path, "process_info.record_logs_list.%zu.action",
              n - 2);
-    ck_assert_str_eq(str(e, path), "cancel_send_goods");
+    ck_assert_str_eq(tstr(e, path), "cancel_send_goods");
     snprintf(path, sizeof path, "process_info.record_logs_list.%zu.action",
              n - 1);
-    ck_assert_str_eq(str(e, path), "refund");
+    ck_assert_str_eq(tstr(e, path), "refund");
     /* the SKU order is cancelled, and the order with it (its only line) */
-    e = ok(call("order.orderDetail",
-                "{\"shop_order_id\":\"6920000000000000101\"}"));
-    ck_assert_int_eq(num(e, "shop_order_detail.sku_order_list.0.order_status"),
+    e = tok(call("order.orderDetail",
+                 "{\"shop_order_id\":\"6920000000000000101\"}"));
+    ck_assert_int_eq(tnum(e, "shop_order_detail.sku_order_list.0.order_status"),
                      4);
-    ck_assert_int_eq(num(e, "shop_order_detail.order_status"), 4);
-    ck_assert_int_eq(num(e, "shop_order_detail.main_status"), 21);
+    ck_assert_int_eq(tnum(e, "shop_order_detail.order_status"), 4);
+    ck_assert_int_eq(tnum(e, "shop_order_detail.main_status"), 21);
     int64_t sum;
     char via[64];
     ck_assert_int_eq(ledger(AS_PRE_101, &sum, via, sizeof via), 1);
@@ -816,32 +774,32 @@ END_TEST
 
 START_TEST(test_cancel_send_goods_repeated_is_12001_and_refunds_nothing)
 {
-    ok(call("afterSale.CancelSendGoodsSuccess",
-            "{\"aftersale_id\":\"" AS_PRE_101 "\",\"op_time\":1750000000}"));
-    fails(call("afterSale.CancelSendGoodsSuccess",
-               "{\"aftersale_id\":\"" AS_PRE_101 "\",\"op_time\":1750000001}"),
-          50002, "isv.business-failed:12001",
-          "售后单已被其他自动退款方式命中,售后小助手策略不再执行");
+    tok(call("afterSale.CancelSendGoodsSuccess",
+             "{\"aftersale_id\":\"" AS_PRE_101 "\",\"op_time\":1750000000}"));
+    tfails(call("afterSale.CancelSendGoodsSuccess",
+                "{\"aftersale_id\":\"" AS_PRE_101 "\",\"op_time\":1750000001}"),
+           50002, "isv.business-failed:12001",
+           "售后单已被其他自动退款方式命中,售后小助手策略不再执行");
     int64_t sum;
     ck_assert_int_eq(ledger(AS_PRE_101, &sum, NULL, 0), 1);
     ck_assert_int_eq(sum, 5900);
     const struct dd_envelope *e = detail(AS_PRE_101);
-    ck_assert_int_eq(num(e, INFO "real_refund_amount"), 5900);
+    ck_assert_int_eq(tnum(e, INFO "real_refund_amount"), 5900);
 }
 END_TEST
 
 START_TEST(test_cancel_send_goods_on_one_sku_keeps_the_order_open)
 {
-    ok(call("afterSale.CancelSendGoodsSuccess",
-            "{\"aftersale_id\":" AS_PRE_202 ",\"op_time\":\"1750000000\"}"));
-    const struct dd_envelope *e = ok(call(
+    tok(call("afterSale.CancelSendGoodsSuccess",
+             "{\"aftersale_id\":" AS_PRE_202 ",\"op_time\":\"1750000000\"}"));
+    const struct dd_envelope *e = tok(call(
         "order.orderDetail", "{\"shop_order_id\":\"6920000000000000201\"}"));
-    ck_assert_int_eq(num(e, "shop_order_detail.order_status"), 2);
-    ck_assert_int_eq(num(e, "shop_order_detail.sku_order_list.0.order_status"),
+    ck_assert_int_eq(tnum(e, "shop_order_detail.order_status"), 2);
+    ck_assert_int_eq(tnum(e, "shop_order_detail.sku_order_list.0.order_status"),
                      2);
-    ck_assert_int_eq(num(e, "shop_order_detail.sku_order_list.1.order_status"),
+    ck_assert_int_eq(tnum(e, "shop_order_detail.sku_order_list.1.order_status"),
                      4);
-    ck_assert_int_eq(num(e, "shop_order_detail.sku_order_list.2.order_status"),
+    ck_assert_int_eq(tnum(e, "shop_order_detail.sku_order_list.2.order_status"),
                      2);
     int64_t sum;
     ck_assert_int_eq(ledger(AS_PRE_202, &sum, NULL, 0), 1);
@@ -852,66 +810,67 @@ END_TEST
 START_TEST(test_cancel_send_goods_with_the_strategy_off_is_11002)
 {
     use_world(off_world, "7100000000000000001", "off-s", "31000001");
-    fails(call("afterSale.CancelSendGoodsSuccess",
-               "{\"aftersale_id\":\"7010000000000000001\","
-               "\"op_time\":1750000000}"),
-          50002, "isv.business-failed:11002",
-          "店铺未设置或启用售后小助手策略，请店铺通过抖店后台或以下链接进行设"
-          "置：https://fxg.jinritemai.com/ffa/morder/aftersale/assistant/"
-          "list");
+    tfails(call("afterSale.CancelSendGoodsSuccess",
+                "{\"aftersale_id\":\"7010000000000000001\","
+                "\"op_time\":1750000000}"),
+           50002, "isv.business-failed:11002",
+           "店铺未设置或启用售后小助手策略，请店铺通过抖店后台或以下链接进行设"
+           "置：https://fxg.jinritemai.com/ffa/morder/aftersale/assistant/"
+           "list");
     const struct dd_envelope *e = detail("7010000000000000001");
-    ck_assert_int_eq(num(e, INFO "after_sale_status"), 6);
-    ck_assert_int_eq(num(e, INFO "refund_status"), 1);
+    ck_assert_int_eq(tnum(e, INFO "after_sale_status"), 6);
+    ck_assert_int_eq(tnum(e, INFO "refund_status"), 1);
 }
 END_TEST
 
 START_TEST(test_cancel_send_goods_errors_follow_the_spec_rows)
 {
-    fails(call("afterSale.CancelSendGoodsSuccess",
-               "{\"aftersale_id\":\"7000000000000009999\","
-               "\"op_time\":1750000000}"),
-          50002, "isv.business-failed:11003", "该售后单不存在");
+    tfails(call("afterSale.CancelSendGoodsSuccess",
+                "{\"aftersale_id\":\"7000000000000009999\","
+                "\"op_time\":1750000000}"),
+           50002, "isv.business-failed:11003", "该售后单不存在");
     /* a return is not a pre-shipment refund */
-    fails(call("afterSale.CancelSendGoodsSuccess",
-               "{\"aftersale_id\":\"" AS_RET_301 "\",\"op_time\":1750000000}"),
-          50002, "isv.business-failed:12001", NULL);
+    tfails(call("afterSale.CancelSendGoodsSuccess",
+                "{\"aftersale_id\":\"" AS_RET_301 "\",\"op_time\":1750000000}"),
+           50002, "isv.business-failed:12001", NULL);
     /* already final */
-    fails(call("afterSale.CancelSendGoodsSuccess",
-               "{\"aftersale_id\":\"" AS_DONE_701 "\",\"op_time\":1750000000}"),
-          50002, "isv.business-failed:12001", NULL);
-    fails(call("afterSale.CancelSendGoodsSuccess",
-               "{\"aftersale_id\":\"" AS_PRE_101 "\"}"),
-          50002, "isv.business-failed:11000", "参数错误");
-    fails(call("afterSale.CancelSendGoodsSuccess", "{\"op_time\":1750000000}"),
-          50002, "isv.business-failed:11000", "参数错误");
-    fails(call("afterSale.CancelSendGoodsSuccess",
-               "{\"aftersale_id\":\"" AS_PRE_101 "\",\"op_time\":0}"),
-          50002, "isv.business-failed:11000", "参数错误");
-    fails(call("afterSale.CancelSendGoodsSuccess",
-               "{\"aftersale_id\":[1],\"op_time\":1750000000}"),
-          50002, "isv.business-failed:11004",
-          "序列化失败，可能为入参问题，请检查。");
+    tfails(call("afterSale.CancelSendGoodsSuccess",
+                "{\"aftersale_id\":\"" AS_DONE_701
+                "\",\"op_time\":1750000000}"),
+           50002, "isv.business-failed:12001", NULL);
+    tfails(call("afterSale.CancelSendGoodsSuccess",
+                "{\"aftersale_id\":\"" AS_PRE_101 "\"}"),
+           50002, "isv.business-failed:11000", "参数错误");
+    tfails(call("afterSale.CancelSendGoodsSuccess", "{\"op_time\":1750000000}"),
+           50002, "isv.business-failed:11000", "参数错误");
+    tfails(call("afterSale.CancelSendGoodsSuccess",
+                "{\"aftersale_id\":\"" AS_PRE_101 "\",\"op_time\":0}"),
+           50002, "isv.business-failed:11000", "参数错误");
+    tfails(call("afterSale.CancelSendGoodsSuccess",
+                "{\"aftersale_id\":[1],\"op_time\":1750000000}"),
+           50002, "isv.business-failed:11004",
+           "序列化失败，可能为入参问题，请检查。");
     /* nothing of that changed the pending refund */
     const struct dd_envelope *e = detail(AS_PRE_101);
-    ck_assert_int_eq(num(e, INFO "after_sale_status"), 6);
+    ck_assert_int_eq(tnum(e, INFO "after_sale_status"), 6);
 }
 END_TEST
 
 START_TEST(test_a_refund_moves_update_time_for_incremental_polling)
 {
     int64_t before = (int64_t)time(NULL) - 1;
-    ok(call("afterSale.CancelSendGoodsSuccess",
-            "{\"aftersale_id\":\"" AS_PRE_202 "\",\"op_time\":1750000000}"));
+    tok(call("afterSale.CancelSendGoodsSuccess",
+             "{\"aftersale_id\":\"" AS_PRE_202 "\",\"op_time\":1750000000}"));
     static const char *const changed[] = {AS_PRE_202, NULL};
     const struct dd_envelope *e =
-        ok(call("afterSale.List",
-                "{\"page\":0,\"size\":100,\"update_start_time\":%lld,"
-                "\"order_by\":[\"update_time asc\"]}",
-                (long long)before));
+        tok(call("afterSale.List",
+                 "{\"page\":0,\"size\":100,\"update_start_time\":%lld,"
+                 "\"order_by\":[\"update_time asc\"]}",
+                 (long long)before));
     expect_ids(e, changed);
-    ck_assert_int_eq(num(e, "items.0.aftersale_info.aftersale_status"), 12);
-    ck_assert_int_eq(num(e, "items.0.aftersale_info.refund_status"), 3);
-    ck_assert_int_eq(num(e, "items.0.aftersale_info.refund_type"), 2);
+    ck_assert_int_eq(tnum(e, "items.0.aftersale_info.aftersale_status"), 12);
+    ck_assert_int_eq(tnum(e, "items.0.aftersale_info.refund_status"), 3);
+    ck_assert_int_eq(tnum(e, "items.0.aftersale_info.refund_type"), 2);
     ck_assert(has_int(e, "items.0.aftersale_info.auto_audit_bits", 2));
 }
 END_TEST
@@ -920,35 +879,35 @@ END_TEST
 
 START_TEST(test_return_to_warehouse_refunds_a_shipped_back_return)
 {
-    ok(call("afterSale.returnGoodsToWareHouseSuccess",
-            "{\"aftersale_id\":\"" AS_RET_501 "\",\"op_time\":1750000000,"
-            "\"tracking_no\":\"SF1234567890501\","
-            "\"logistics_company_code\":\"shunfeng\"}"));
+    tok(call("afterSale.returnGoodsToWareHouseSuccess",
+             "{\"aftersale_id\":\"" AS_RET_501 "\",\"op_time\":1750000000,"
+             "\"tracking_no\":\"SF1234567890501\","
+             "\"logistics_company_code\":\"shunfeng\"}"));
     const struct dd_envelope *e = detail(AS_RET_501);
-    ck_assert_int_eq(num(e, INFO "after_sale_status"), 12);
-    ck_assert_int_eq(num(e, INFO "refund_status"), 3);
-    ck_assert_int_eq(num(e, INFO "refund_type"), 2);
-    ck_assert_int_eq(num(e, INFO "got_pkg"), 1);
+    ck_assert_int_eq(tnum(e, INFO "after_sale_status"), 12);
+    ck_assert_int_eq(tnum(e, INFO "refund_status"), 3);
+    ck_assert_int_eq(tnum(e, INFO "refund_type"), 2);
+    ck_assert_int_eq(tnum(e, INFO "got_pkg"), 1);
     ck_assert(has_int(e, INFO "auto_audit_bits", 2));
-    ck_assert_int_eq(num(e, INFO "real_refund_amount"), 11800);
-    size_t n = count(e, "process_info.record_logs_list");
+    ck_assert_int_eq(tnum(e, INFO "real_refund_amount"), 11800);
+    size_t n = tcount(e, "process_info.record_logs_list");
     char path[64];
     snprintf(path, sizeof path, "process_info.record_logs_list.%zu.action",
              n - 2);
-    ck_assert_str_eq(str(e, path), "return_to_warehouse");
+    ck_assert_str_eq(tstr(e, path), "return_to_warehouse");
     snprintf(path, sizeof path, "process_info.record_logs_list.%zu.text",
              n - 2);
-    ck_assert_ptr_nonnull(strstr(str(e, path), "SF1234567890501"));
+    ck_assert_ptr_nonnull(strstr(tstr(e, path), "SF1234567890501"));
     int64_t sum;
     char via[64];
     ck_assert_int_eq(ledger(AS_RET_501, &sum, via, sizeof via), 1);
     ck_assert_int_eq(sum, 11800);
     ck_assert_str_eq(via, "returnGoodsToWareHouseSuccess");
     /* a repeat refunds nothing */
-    fails(call("afterSale.returnGoodsToWareHouseSuccess",
-               "{\"aftersale_id\":\"" AS_RET_501 "\",\"op_time\":1750000001}"),
-          50002, "isv.business-failed:12001",
-          "售后单类型与策略限制不符合，未命中此策略");
+    tfails(call("afterSale.returnGoodsToWareHouseSuccess",
+                "{\"aftersale_id\":\"" AS_RET_501 "\",\"op_time\":1750000001}"),
+           50002, "isv.business-failed:12001",
+           "售后单类型与策略限制不符合，未命中此策略");
     ck_assert_int_eq(ledger(AS_RET_501, &sum, NULL, 0), 1);
     ck_assert_int_eq(sum, 11800);
 }
@@ -956,11 +915,11 @@ END_TEST
 
 START_TEST(test_return_to_warehouse_is_accepted_before_the_buyer_ships)
 {
-    ok(call("afterSale.returnGoodsToWareHouseSuccess",
-            "{\"aftersale_id\":" AS_RET_401 ",\"op_time\":\"1750000000\"}"));
+    tok(call("afterSale.returnGoodsToWareHouseSuccess",
+             "{\"aftersale_id\":" AS_RET_401 ",\"op_time\":\"1750000000\"}"));
     const struct dd_envelope *e = detail(AS_RET_401);
-    ck_assert_int_eq(num(e, INFO "after_sale_status"), 12);
-    ck_assert_int_eq(num(e, INFO "got_pkg"), 1);
+    ck_assert_int_eq(tnum(e, INFO "after_sale_status"), 12);
+    ck_assert_int_eq(tnum(e, INFO "got_pkg"), 1);
     ck_assert(has_int(e, INFO "auto_audit_bits", 2));
     ck_assert(has_int(e, INFO "auto_audit_bits", 7));
 }
@@ -969,15 +928,15 @@ END_TEST
 START_TEST(test_return_to_warehouse_with_the_strategy_off_is_11002)
 {
     use_world(off_world, "7100000000000000001", "off-s", "31000001");
-    fails(call("afterSale.returnGoodsToWareHouseSuccess",
-               "{\"aftersale_id\":\"7010000000000000101\","
-               "\"op_time\":1750000000}"),
-          50002, "isv.business-failed:11002",
-          "店铺未设置或启用售后小助手策略，请店铺通过抖店后台或以下链接进行设"
-          "置：https://fxg.jinritemai.com/ffa/morder/aftersale/assistant/"
-          "list");
+    tfails(call("afterSale.returnGoodsToWareHouseSuccess",
+                "{\"aftersale_id\":\"7010000000000000101\","
+                "\"op_time\":1750000000}"),
+           50002, "isv.business-failed:11002",
+           "店铺未设置或启用售后小助手策略，请店铺通过抖店后台或以下链接进行设"
+           "置：https://fxg.jinritemai.com/ffa/morder/aftersale/assistant/"
+           "list");
     const struct dd_envelope *e = detail("7010000000000000101");
-    ck_assert_int_eq(num(e, INFO "after_sale_status"), 11);
+    ck_assert_int_eq(tnum(e, INFO "after_sale_status"), 11);
 }
 END_TEST
 
@@ -986,23 +945,23 @@ START_TEST(test_return_to_warehouse_errors_follow_the_spec_rows)
     static const char *const not_hit[] = {AS_PRE_101, AS_REF_601, AS_RET_301,
                                           AS_DONE_701};
     for (size_t i = 0; i < sizeof not_hit / sizeof not_hit[0]; i++)
-        fails(call("afterSale.returnGoodsToWareHouseSuccess",
-                   "{\"aftersale_id\":\"%s\",\"op_time\":1750000000}",
-                   not_hit[i]),
-              50002, "isv.business-failed:12001",
-              "售后单类型与策略限制不符合，未命中此策略");
-    fails(call("afterSale.returnGoodsToWareHouseSuccess",
-               "{\"aftersale_id\":\"7000000000000009999\","
-               "\"op_time\":1750000000}"),
-          50002, "isv.business-failed:11000", "参数错误");
-    fails(call("afterSale.returnGoodsToWareHouseSuccess",
-               "{\"aftersale_id\":\"" AS_RET_501 "\"}"),
-          50002, "isv.business-failed:11000", "参数错误");
-    fails(call("afterSale.returnGoodsToWareHouseSuccess",
-               "{\"aftersale_id\":{},\"op_time\":1750000000}"),
-          40004, "isv.parameter-invalid:11004", "序列化错误");
+        tfails(call("afterSale.returnGoodsToWareHouseSuccess",
+                    "{\"aftersale_id\":\"%s\",\"op_time\":1750000000}",
+                    not_hit[i]),
+               50002, "isv.business-failed:12001",
+               "售后单类型与策略限制不符合，未命中此策略");
+    tfails(call("afterSale.returnGoodsToWareHouseSuccess",
+                "{\"aftersale_id\":\"7000000000000009999\","
+                "\"op_time\":1750000000}"),
+           50002, "isv.business-failed:11000", "参数错误");
+    tfails(call("afterSale.returnGoodsToWareHouseSuccess",
+                "{\"aftersale_id\":\"" AS_RET_501 "\"}"),
+           50002, "isv.business-failed:11000", "参数错误");
+    tfails(call("afterSale.returnGoodsToWareHouseSuccess",
+                "{\"aftersale_id\":{},\"op_time\":1750000000}"),
+           40004, "isv.parameter-invalid:11004", "序列化错误");
     const struct dd_envelope *e = detail(AS_RET_501);
-    ck_assert_int_eq(num(e, INFO "after_sale_status"), 11);
+    ck_assert_int_eq(tnum(e, INFO "after_sale_status"), 11);
 }
 END_TEST
 
@@ -1011,78 +970,78 @@ END_TEST
 START_TEST(test_operate_101_agrees_a_return_application)
 {
     /* without a return address: missing */
-    fails(call("afterSale.operate",
-               "{\"type\":101,\"items\":[{\"aftersale_id\":\"" AS_RET_301
-               "\"}]}"),
-          40001, "isv.parameter-missing", NULL);
-    const struct dd_envelope *e =
-        ok(call("afterSale.operate",
+    tfails(call("afterSale.operate",
                 "{\"type\":101,\"items\":[{\"aftersale_id\":\"" AS_RET_301
-                "\",\"logistics\":{\"receiver_address_id\":1}}]}"));
+                "\"}]}"),
+           40001, "isv.parameter-missing", NULL);
+    const struct dd_envelope *e =
+        tok(call("afterSale.operate",
+                 "{\"type\":101,\"items\":[{\"aftersale_id\":\"" AS_RET_301
+                 "\",\"logistics\":{\"receiver_address_id\":1}}]}"));
     const struct dd_json *id = tnode(e, "items.0.aftersale_id");
     ck_assert_int_eq(id->type, DD_JSON_NUMBER);
     ck_assert_str_eq(id->text, AS_RET_301);
-    ck_assert_int_eq(num(e, "items.0.status_code"), 0);
-    ck_assert_str_eq(str(e, "items.0.status_msg"), "success");
+    ck_assert_int_eq(tnum(e, "items.0.status_code"), 0);
+    ck_assert_str_eq(tstr(e, "items.0.status_msg"), "success");
     int64_t now = (int64_t)time(NULL);
     e = detail(AS_RET_301);
-    ck_assert_int_eq(num(e, INFO "after_sale_status"), 7);
-    ck_assert_int_eq(num(e, INFO "aftersale_status_to_final_time"), 0);
+    ck_assert_int_eq(tnum(e, INFO "after_sale_status"), 7);
+    ck_assert_int_eq(tnum(e, INFO "aftersale_status_to_final_time"), 0);
     /* the next node is the buyer's: 7 days to ship the return */
-    ck_assert_int_ge(num(e, INFO "status_deadline"), now - 5 + 604800);
-    ck_assert_int_le(num(e, INFO "status_deadline"), now + 5 + 604800);
-    ck_assert_int_ge(num(e, INFO "update_time"), now - 5);
+    ck_assert_int_ge(tnum(e, INFO "status_deadline"), now - 5 + 604800);
+    ck_assert_int_le(tnum(e, INFO "status_deadline"), now + 5 + 604800);
+    ck_assert_int_ge(tnum(e, INFO "update_time"), now - 5);
 }
 END_TEST
 
 START_TEST(test_operate_102_rejects_a_return_with_a_reason_code)
 {
     /* the reason code is required */
-    fails(call("afterSale.operate",
-               "{\"type\":102,\"items\":[{\"aftersale_id\":\"" AS_RET_301
-               "\",\"reason\":\"不同意\",\"remark\":\"已发货\"}]}"),
-          40001, "isv.parameter-missing", NULL);
+    tfails(call("afterSale.operate",
+                "{\"type\":102,\"items\":[{\"aftersale_id\":\"" AS_RET_301
+                "\",\"reason\":\"不同意\",\"remark\":\"已发货\"}]}"),
+           40001, "isv.parameter-missing", NULL);
     /* code 1 needs evidence */
-    fails(call("afterSale.operate",
-               "{\"type\":102,\"items\":[{\"aftersale_id\":\"" AS_RET_301
-               "\",\"reject_reason_code\":1,\"reason\":\"不同意\","
-               "\"remark\":\"已发货\"}]}"),
-          40001, "isv.parameter-missing", NULL);
+    tfails(call("afterSale.operate",
+                "{\"type\":102,\"items\":[{\"aftersale_id\":\"" AS_RET_301
+                "\",\"reject_reason_code\":1,\"reason\":\"不同意\","
+                "\"remark\":\"已发货\"}]}"),
+           40001, "isv.parameter-missing", NULL);
     /* code 7 is for received goods; this one was not received */
-    fails(call("afterSale.operate",
-               "{\"type\":102,\"items\":[{\"aftersale_id\":\"" AS_RET_301
-               "\",\"reject_reason_code\":7,\"reason\":\"不同意\","
-               "\"remark\":\"已发货\",\"evidence\":[{\"type\":1,"
-               "\"url\":\"https://example.com/e.jpg\"}]}]}"),
-          40003, "isv.parameter-invalid", NULL);
-    ck_assert_int_eq(num(detail(AS_RET_301), INFO "after_sale_status"), 6);
-    ok(call("afterSale.operate",
-            "{\"type\":102,\"items\":[{\"aftersale_id\":\"" AS_RET_301
-            "\",\"reject_reason_code\":1,\"reason\":\"不同意\","
-            "\"remark\":\"买家拍错\",\"evidence\":[{\"type\":1,"
-            "\"url\":\"https://example.com/e.jpg\"}]}]}"));
+    tfails(call("afterSale.operate",
+                "{\"type\":102,\"items\":[{\"aftersale_id\":\"" AS_RET_301
+                "\",\"reject_reason_code\":7,\"reason\":\"不同意\","
+                "\"remark\":\"已发货\",\"evidence\":[{\"type\":1,"
+                "\"url\":\"https://example.com/e.jpg\"}]}]}"),
+           40003, "isv.parameter-invalid", NULL);
+    ck_assert_int_eq(tnum(detail(AS_RET_301), INFO "after_sale_status"), 6);
+    tok(call("afterSale.operate",
+             "{\"type\":102,\"items\":[{\"aftersale_id\":\"" AS_RET_301
+             "\",\"reject_reason_code\":1,\"reason\":\"不同意\","
+             "\"remark\":\"买家拍错\",\"evidence\":[{\"type\":1,"
+             "\"url\":\"https://example.com/e.jpg\"}]}]}"));
     const struct dd_envelope *e = detail(AS_RET_301);
-    ck_assert_int_eq(num(e, INFO "after_sale_status"), 27);
-    ck_assert_int_eq(num(e, INFO "refund_status"), 1);
+    ck_assert_int_eq(tnum(e, INFO "after_sale_status"), 27);
+    ck_assert_int_eq(tnum(e, INFO "refund_status"), 1);
     /* a refused return is not final: the merchant may still agree */
-    ck_assert_int_eq(num(e, INFO "aftersale_status_to_final_time"), 0);
-    ok(call("afterSale.operate",
-            "{\"type\":101,\"items\":[{\"aftersale_id\":\"" AS_RET_301
-            "\",\"logistics\":{\"after_sale_address_detail\":"
-            "{\"province_name\":\"北京市\",\"detail\":\"建国路1号\"}}}]}"));
-    ck_assert_int_eq(num(detail(AS_RET_301), INFO "after_sale_status"), 7);
+    ck_assert_int_eq(tnum(e, INFO "aftersale_status_to_final_time"), 0);
+    tok(call("afterSale.operate",
+             "{\"type\":101,\"items\":[{\"aftersale_id\":\"" AS_RET_301
+             "\",\"logistics\":{\"after_sale_address_detail\":"
+             "{\"province_name\":\"北京市\",\"detail\":\"建国路1号\"}}}]}"));
+    ck_assert_int_eq(tnum(detail(AS_RET_301), INFO "after_sale_status"), 7);
 }
 END_TEST
 
 START_TEST(test_operate_111_confirms_receipt_and_refunds)
 {
-    ok(call("afterSale.operate",
-            "{\"type\":111,\"items\":[{\"aftersale_id\":" AS_RET_501 "}]}"));
+    tok(call("afterSale.operate",
+             "{\"type\":111,\"items\":[{\"aftersale_id\":" AS_RET_501 "}]}"));
     const struct dd_envelope *e = detail(AS_RET_501);
-    ck_assert_int_eq(num(e, INFO "after_sale_status"), 12);
-    ck_assert_int_eq(num(e, INFO "refund_status"), 3);
-    ck_assert_int_eq(num(e, INFO "refund_type"), 0);
-    ck_assert_int_eq(num(e, INFO "got_pkg"), 1);
+    ck_assert_int_eq(tnum(e, INFO "after_sale_status"), 12);
+    ck_assert_int_eq(tnum(e, INFO "refund_status"), 3);
+    ck_assert_int_eq(tnum(e, INFO "refund_type"), 0);
+    ck_assert_int_eq(tnum(e, INFO "got_pkg"), 1);
     ck_assert(!has_int(e, INFO "auto_audit_bits", 2));
     int64_t sum;
     char via[64];
@@ -1094,13 +1053,13 @@ END_TEST
 
 START_TEST(test_operate_112_refuses_a_return_after_it_arrived)
 {
-    ok(call("afterSale.operate",
-            "{\"type\":112,\"items\":[{\"aftersale_id\":\"" AS_RET_501
-            "\",\"reject_reason_code\":4,\"reason\":\"买家误操作\","
-            "\"remark\":\"已协商\"}]}"));
+    tok(call("afterSale.operate",
+             "{\"type\":112,\"items\":[{\"aftersale_id\":\"" AS_RET_501
+             "\",\"reject_reason_code\":4,\"reason\":\"买家误操作\","
+             "\"remark\":\"已协商\"}]}"));
     const struct dd_envelope *e = detail(AS_RET_501);
-    ck_assert_int_eq(num(e, INFO "after_sale_status"), 29);
-    ck_assert_int_ne(num(e, INFO "aftersale_status_to_final_time"), 0);
+    ck_assert_int_eq(tnum(e, INFO "after_sale_status"), 29);
+    ck_assert_int_ne(tnum(e, INFO "aftersale_status_to_final_time"), 0);
     int64_t sum;
     ck_assert_int_eq(ledger(AS_RET_501, &sum, NULL, 0), 0);
 }
@@ -1108,58 +1067,58 @@ END_TEST
 
 START_TEST(test_operate_201_and_202_answer_refunds_without_return)
 {
-    ok(call("afterSale.operate",
-            "{\"type\":201,\"items\":[{\"aftersale_id\":\"" AS_REF_601
-            "\"}]}"));
+    tok(call("afterSale.operate",
+             "{\"type\":201,\"items\":[{\"aftersale_id\":\"" AS_REF_601
+             "\"}]}"));
     const struct dd_envelope *e = detail(AS_REF_601);
-    ck_assert_int_eq(num(e, INFO "after_sale_status"), 12);
-    ck_assert_int_eq(num(e, INFO "real_refund_amount"), 3300);
+    ck_assert_int_eq(tnum(e, INFO "after_sale_status"), 12);
+    ck_assert_int_eq(tnum(e, INFO "real_refund_amount"), 3300);
     int64_t sum;
     char via[64];
     ck_assert_int_eq(ledger(AS_REF_601, &sum, via, sizeof via), 1);
     ck_assert_int_eq(sum, 3300);
     ck_assert_str_eq(via, "operate:201");
     /* the refund is final now: 202 finds the wrong state */
-    fails(call("afterSale.operate",
-               "{\"type\":202,\"items\":[{\"aftersale_id\":\"" AS_REF_601
-               "\",\"reject_reason_code\":4,\"reason\":\"r\","
-               "\"remark\":\"m\"}]}"),
-          50002, "isv.business-failed:20309541", "售后状态错误");
+    tfails(call("afterSale.operate",
+                "{\"type\":202,\"items\":[{\"aftersale_id\":\"" AS_REF_601
+                "\",\"reject_reason_code\":4,\"reason\":\"r\","
+                "\"remark\":\"m\"}]}"),
+           50002, "isv.business-failed:20309541", "售后状态错误");
 }
 END_TEST
 
 START_TEST(test_operate_202_refuses_a_refund_without_return)
 {
-    ok(call("afterSale.operate",
-            "{\"type\":202,\"items\":[{\"aftersale_id\":\"" AS_REF_601
-            "\",\"reject_reason_code\":9,\"reason\":\"已补偿\","
-            "\"remark\":\"已与买家协商补偿\"}]}"));
+    tok(call("afterSale.operate",
+             "{\"type\":202,\"items\":[{\"aftersale_id\":\"" AS_REF_601
+             "\",\"reject_reason_code\":9,\"reason\":\"已补偿\","
+             "\"remark\":\"已与买家协商补偿\"}]}"));
     const struct dd_envelope *e = detail(AS_REF_601);
-    ck_assert_int_eq(num(e, INFO "after_sale_status"), 27);
-    ck_assert_int_eq(num(e, INFO "refund_status"), 1);
-    ck_assert_int_eq(num(e, INFO "aftersale_status_to_final_time"), 0);
+    ck_assert_int_eq(tnum(e, INFO "after_sale_status"), 27);
+    ck_assert_int_eq(tnum(e, INFO "refund_status"), 1);
+    ck_assert_int_eq(tnum(e, INFO "aftersale_status_to_final_time"), 0);
     /* from 27 the merchant may still agree */
-    ok(call("afterSale.operate",
-            "{\"type\":201,\"items\":[{\"aftersale_id\":\"" AS_REF_601
-            "\"}]}"));
+    tok(call("afterSale.operate",
+             "{\"type\":201,\"items\":[{\"aftersale_id\":\"" AS_REF_601
+             "\"}]}"));
     e = detail(AS_REF_601);
-    ck_assert_int_eq(num(e, INFO "after_sale_status"), 12);
-    ck_assert_int_eq(num(e, INFO "refund_status"), 3);
+    ck_assert_int_eq(tnum(e, INFO "after_sale_status"), 12);
+    ck_assert_int_eq(tnum(e, INFO "refund_status"), 3);
 }
 END_TEST
 
 START_TEST(test_operate_401_agrees_a_pre_shipment_refund)
 {
-    ok(call("afterSale.operate",
-            "{\"type\":401,\"items\":[{\"aftersale_id\":\"" AS_PRE_101
-            "\"}]}"));
+    tok(call("afterSale.operate",
+             "{\"type\":401,\"items\":[{\"aftersale_id\":\"" AS_PRE_101
+             "\"}]}"));
     const struct dd_envelope *e = detail(AS_PRE_101);
-    ck_assert_int_eq(num(e, INFO "after_sale_status"), 12);
-    ck_assert_int_eq(num(e, INFO "refund_status"), 3);
-    ck_assert_int_eq(num(e, INFO "refund_type"), 0);
-    e = ok(call("order.orderDetail",
-                "{\"shop_order_id\":\"6920000000000000101\"}"));
-    ck_assert_int_eq(num(e, "shop_order_detail.sku_order_list.0.order_status"),
+    ck_assert_int_eq(tnum(e, INFO "after_sale_status"), 12);
+    ck_assert_int_eq(tnum(e, INFO "refund_status"), 3);
+    ck_assert_int_eq(tnum(e, INFO "refund_type"), 0);
+    e = tok(call("order.orderDetail",
+                 "{\"shop_order_id\":\"6920000000000000101\"}"));
+    ck_assert_int_eq(tnum(e, "shop_order_detail.sku_order_list.0.order_status"),
                      4);
     int64_t sum;
     char via[64];
@@ -1170,49 +1129,49 @@ END_TEST
 
 START_TEST(test_operate_types_the_mock_does_not_implement_are_11001)
 {
-    fails(call("afterSale.operate",
-               "{\"type\":301,\"items\":[{\"aftersale_id\":\"" AS_RET_301
-               "\"}]}"),
-          50002, "isv.business-failed:11001",
-          "11001:暂不支持通过OPEN处理，请登录抖店后台人工审核售后单。如有疑"
-          "问，请联系平台客服。");
-    fails(call("afterSale.operate",
-               "{\"type\":999,\"items\":[{\"aftersale_id\":\"" AS_RET_301
-               "\"}]}"),
-          40003, "isv.parameter-invalid", "参数错误");
-    fails(call("afterSale.operate",
-               "{\"items\":[{\"aftersale_id\":\"" AS_RET_301 "\"}]}"),
-          40001, "isv.parameter-missing", "缺少参数");
-    fails(call("afterSale.operate", "{\"type\":101}"), 40001,
-          "isv.parameter-missing", "缺少参数");
-    fails(call("afterSale.operate", "{\"type\":101,\"items\":[]}"), 40003,
-          "isv.parameter-invalid", "参数错误");
+    tfails(call("afterSale.operate",
+                "{\"type\":301,\"items\":[{\"aftersale_id\":\"" AS_RET_301
+                "\"}]}"),
+           50002, "isv.business-failed:11001",
+           "11001:暂不支持通过OPEN处理，请登录抖店后台人工审核售后单。如有疑"
+           "问，请联系平台客服。");
+    tfails(call("afterSale.operate",
+                "{\"type\":999,\"items\":[{\"aftersale_id\":\"" AS_RET_301
+                "\"}]}"),
+           40003, "isv.parameter-invalid", "参数错误");
+    tfails(call("afterSale.operate",
+                "{\"items\":[{\"aftersale_id\":\"" AS_RET_301 "\"}]}"),
+           40001, "isv.parameter-missing", "缺少参数");
+    tfails(call("afterSale.operate", "{\"type\":101}"), 40001,
+           "isv.parameter-missing", "缺少参数");
+    tfails(call("afterSale.operate", "{\"type\":101,\"items\":[]}"), 40003,
+           "isv.parameter-invalid", "参数错误");
 }
 END_TEST
 
 START_TEST(test_operate_in_the_wrong_state_is_20309541)
 {
     /* 111 needs 7, 11 or 29; 101 on a final after-sale; 401 on a return */
-    fails(call("afterSale.operate",
-               "{\"type\":111,\"items\":[{\"aftersale_id\":\"" AS_RET_301
-               "\"}]}"),
-          50002, "isv.business-failed:20309541", "售后状态错误");
-    fails(call("afterSale.operate",
-               "{\"type\":101,\"items\":[{\"aftersale_id\":\"" AS_DONE_701
-               "\",\"logistics\":{\"receiver_address_id\":1}}]}"),
-          50002, "isv.business-failed:20309541", "售后状态错误");
-    fails(call("afterSale.operate",
-               "{\"type\":401,\"items\":[{\"aftersale_id\":\"" AS_RET_301
-               "\"}]}"),
-          50002, "isv.business-failed:20309541", "售后状态错误");
-    fails(call("afterSale.operate",
-               "{\"type\":201,\"items\":[{\"aftersale_id\":\"" AS_CLOSE_801
-               "\"}]}"),
-          50002, "isv.business-failed:20309541", "售后状态错误");
-    fails(call("afterSale.operate",
-               "{\"type\":111,\"items\":[{\"aftersale_id\":"
-               "\"7000000000000009999\"}]}"),
-          20000, "isp.service-error:10000", "存在无效的售后单");
+    tfails(call("afterSale.operate",
+                "{\"type\":111,\"items\":[{\"aftersale_id\":\"" AS_RET_301
+                "\"}]}"),
+           50002, "isv.business-failed:20309541", "售后状态错误");
+    tfails(call("afterSale.operate",
+                "{\"type\":101,\"items\":[{\"aftersale_id\":\"" AS_DONE_701
+                "\",\"logistics\":{\"receiver_address_id\":1}}]}"),
+           50002, "isv.business-failed:20309541", "售后状态错误");
+    tfails(call("afterSale.operate",
+                "{\"type\":401,\"items\":[{\"aftersale_id\":\"" AS_RET_301
+                "\"}]}"),
+           50002, "isv.business-failed:20309541", "售后状态错误");
+    tfails(call("afterSale.operate",
+                "{\"type\":201,\"items\":[{\"aftersale_id\":\"" AS_CLOSE_801
+                "\"}]}"),
+           50002, "isv.business-failed:20309541", "售后状态错误");
+    tfails(call("afterSale.operate",
+                "{\"type\":111,\"items\":[{\"aftersale_id\":"
+                "\"7000000000000009999\"}]}"),
+           20000, "isp.service-error:10000", "存在无效的售后单");
 }
 END_TEST
 
@@ -1225,56 +1184,56 @@ START_TEST(test_operate_takes_at_most_20_items)
         dd_buf_printf(&b, "%s{\"aftersale_id\":\"%lld\"}", i ? "," : "",
                       (long long)(INT64_C(7000000000000000501)));
     dd_buf_puts(&b, "]}");
-    fails(call("afterSale.operate", "%s", dd_buf_str(&b)), 40003,
-          "isv.parameter-invalid", "参数错误");
+    tfails(call("afterSale.operate", "%s", dd_buf_str(&b)), 40003,
+           "isv.parameter-invalid", "参数错误");
     dd_buf_free(&b);
-    ck_assert_int_eq(num(detail(AS_RET_501), INFO "after_sale_status"), 11);
+    ck_assert_int_eq(tnum(detail(AS_RET_501), INFO "after_sale_status"), 11);
 }
 END_TEST
 
 START_TEST(test_operate_is_all_or_nothing)
 {
     /* 111 on 401 (status 7) is fine, on 301 (status 6) not: neither moves */
-    fails(call("afterSale.operate",
-               "{\"type\":111,\"items\":[{\"aftersale_id\":\"" AS_RET_401
-               "\"},{\"aftersale_id\":\"" AS_RET_301 "\"}]}"),
-          50002, "isv.business-failed:20309541", "售后状态错误");
-    ck_assert_int_eq(num(detail(AS_RET_401), INFO "after_sale_status"), 7);
-    ck_assert_int_eq(num(detail(AS_RET_301), INFO "after_sale_status"), 6);
+    tfails(call("afterSale.operate",
+                "{\"type\":111,\"items\":[{\"aftersale_id\":\"" AS_RET_401
+                "\"},{\"aftersale_id\":\"" AS_RET_301 "\"}]}"),
+           50002, "isv.business-failed:20309541", "售后状态错误");
+    ck_assert_int_eq(tnum(detail(AS_RET_401), INFO "after_sale_status"), 7);
+    ck_assert_int_eq(tnum(detail(AS_RET_301), INFO "after_sale_status"), 6);
     int64_t sum;
     ck_assert_int_eq(ledger(AS_RET_401, &sum, NULL, 0), 0);
     /* the same after-sale twice */
-    fails(call("afterSale.operate",
-               "{\"type\":111,\"items\":[{\"aftersale_id\":\"" AS_RET_401
-               "\"},{\"aftersale_id\":" AS_RET_401 "}]}"),
-          40003, "isv.parameter-invalid", "参数错误");
+    tfails(call("afterSale.operate",
+                "{\"type\":111,\"items\":[{\"aftersale_id\":\"" AS_RET_401
+                "\"},{\"aftersale_id\":" AS_RET_401 "}]}"),
+           40003, "isv.parameter-invalid", "参数错误");
     /* both good: both move */
     const struct dd_envelope *e =
-        ok(call("afterSale.operate",
-                "{\"type\":111,\"items\":[{\"aftersale_id\":\"" AS_RET_401
-                "\"},{\"aftersale_id\":\"" AS_RET_501 "\"}]}"));
-    ck_assert_uint_eq(count(e, "items"), 2);
-    ck_assert_int_eq(num(detail(AS_RET_401), INFO "after_sale_status"), 12);
-    ck_assert_int_eq(num(detail(AS_RET_501), INFO "after_sale_status"), 12);
+        tok(call("afterSale.operate",
+                 "{\"type\":111,\"items\":[{\"aftersale_id\":\"" AS_RET_401
+                 "\"},{\"aftersale_id\":\"" AS_RET_501 "\"}]}"));
+    ck_assert_uint_eq(tcount(e, "items"), 2);
+    ck_assert_int_eq(tnum(detail(AS_RET_401), INFO "after_sale_status"), 12);
+    ck_assert_int_eq(tnum(detail(AS_RET_501), INFO "after_sale_status"), 12);
 }
 END_TEST
 
 START_TEST(test_operate_with_a_stale_update_time_is_20309541)
 {
-    int64_t u = num(detail(AS_RET_301), INFO "update_time");
-    fails(call("afterSale.operate",
-               "{\"type\":101,\"items\":[{\"aftersale_id\":\"" AS_RET_301
-               "\",\"update_time\":%lld,"
-               "\"logistics\":{\"receiver_address_id\":1}}]}",
-               (long long)u - 1),
-          50002, "isv.business-failed:20309541", "售后状态错误");
-    ck_assert_int_eq(num(detail(AS_RET_301), INFO "after_sale_status"), 6);
-    ok(call("afterSale.operate",
-            "{\"type\":101,\"items\":[{\"aftersale_id\":\"" AS_RET_301
-            "\",\"update_time\":%lld,"
-            "\"logistics\":{\"receiver_address_id\":1}}]}",
-            (long long)u));
-    ck_assert_int_eq(num(detail(AS_RET_301), INFO "after_sale_status"), 7);
+    int64_t u = tnum(detail(AS_RET_301), INFO "update_time");
+    tfails(call("afterSale.operate",
+                "{\"type\":101,\"items\":[{\"aftersale_id\":\"" AS_RET_301
+                "\",\"update_time\":%lld,"
+                "\"logistics\":{\"receiver_address_id\":1}}]}",
+                (long long)u - 1),
+           50002, "isv.business-failed:20309541", "售后状态错误");
+    ck_assert_int_eq(tnum(detail(AS_RET_301), INFO "after_sale_status"), 6);
+    tok(call("afterSale.operate",
+             "{\"type\":101,\"items\":[{\"aftersale_id\":\"" AS_RET_301
+             "\",\"update_time\":%lld,"
+             "\"logistics\":{\"receiver_address_id\":1}}]}",
+             (long long)u));
+    ck_assert_int_eq(tnum(detail(AS_RET_301), INFO "after_sale_status"), 7);
 }
 END_TEST
 
@@ -1283,35 +1242,35 @@ END_TEST
 START_TEST(test_reject_reasons_list_whole_or_for_one_after_sale)
 {
     const struct dd_envelope *e =
-        ok(call("afterSale.rejectReasonCodeList", "{}"));
-    ck_assert_uint_eq(count(e, "items"), 9);
-    ck_assert_int_eq(num(e, "items.0.reject_reason_code"), 1);
-    ck_assert_str_eq(str(e, "items.0.reason"), "多拍/错拍/不想要");
-    ck_assert_str_eq(str(e, "items.0.evidence_need"), "Y");
-    ck_assert_int_eq(num(e, "items.0.pkg"), -1);
-    ck_assert_int_eq(num(e, "items.0.order_type"), -1);
+        tok(call("afterSale.rejectReasonCodeList", "{}"));
+    ck_assert_uint_eq(tcount(e, "items"), 9);
+    ck_assert_int_eq(tnum(e, "items.0.reject_reason_code"), 1);
+    ck_assert_str_eq(tstr(e, "items.0.reason"), "多拍/错拍/不想要");
+    ck_assert_str_eq(tstr(e, "items.0.evidence_need"), "Y");
+    ck_assert_int_eq(tnum(e, "items.0.pkg"), -1);
+    ck_assert_int_eq(tnum(e, "items.0.order_type"), -1);
     /* an unshipped pre-shipment refund: nothing to reject with */
-    e = ok(call("afterSale.rejectReasonCodeList",
-                "{\"aftersale_id\":\"" AS_PRE_101 "\"}"));
-    ck_assert_uint_eq(count(e, "items"), 0);
+    e = tok(call("afterSale.rejectReasonCodeList",
+                 "{\"aftersale_id\":\"" AS_PRE_101 "\"}"));
+    ck_assert_uint_eq(tcount(e, "items"), 0);
     /* a return not received: no reason that needs the goods back */
-    e = ok(call("afterSale.rejectReasonCodeList",
-                "{\"aftersale_id\":" AS_RET_301 "}"));
-    ck_assert_uint_eq(count(e, "items"), 7);
+    e = tok(call("afterSale.rejectReasonCodeList",
+                 "{\"aftersale_id\":" AS_RET_301 "}"));
+    ck_assert_uint_eq(tcount(e, "items"), 7);
     for (size_t i = 0; i < 7; i++) {
         char path[32];
         snprintf(path, sizeof path, "items.%zu.pkg", i);
-        ck_assert_int_ne(num(e, path), 1);
+        ck_assert_int_ne(tnum(e, path), 1);
     }
     /* final, or unknown: empty */
-    e = ok(call("afterSale.rejectReasonCodeList",
-                "{\"aftersale_id\":\"" AS_DONE_701 "\"}"));
-    ck_assert_uint_eq(count(e, "items"), 0);
-    e = ok(call("afterSale.rejectReasonCodeList",
-                "{\"aftersale_id\":\"7000000000000009999\"}"));
-    ck_assert_uint_eq(count(e, "items"), 0);
-    fails(call("afterSale.rejectReasonCodeList", "{\"aftersale_id\":\"x\"}"),
-          40003, "isv.parameter-invalid", NULL);
+    e = tok(call("afterSale.rejectReasonCodeList",
+                 "{\"aftersale_id\":\"" AS_DONE_701 "\"}"));
+    ck_assert_uint_eq(tcount(e, "items"), 0);
+    e = tok(call("afterSale.rejectReasonCodeList",
+                 "{\"aftersale_id\":\"7000000000000009999\"}"));
+    ck_assert_uint_eq(tcount(e, "items"), 0);
+    tfails(call("afterSale.rejectReasonCodeList", "{\"aftersale_id\":\"x\"}"),
+           40003, "isv.parameter-invalid", NULL);
 }
 END_TEST
 
@@ -1319,24 +1278,24 @@ END_TEST
 
 START_TEST(test_add_order_remark_shows_in_detail_and_list)
 {
-    int64_t u0 = num(detail(AS_RET_301), INFO "update_time");
-    ok(call("afterSale.addOrderRemark", "{\"after_sale_id\":\"" AS_RET_301
-                                        "\",\"remark\":\"已联系买家\"}"));
+    int64_t u0 = tnum(detail(AS_RET_301), INFO "update_time");
+    tok(call("afterSale.addOrderRemark", "{\"after_sale_id\":\"" AS_RET_301
+                                         "\",\"remark\":\"已联系买家\"}"));
     const struct dd_envelope *e = detail(AS_RET_301);
-    ck_assert_str_eq(str(e, "process_info.after_sale_shop_remarks.0.remark"),
+    ck_assert_str_eq(tstr(e, "process_info.after_sale_shop_remarks.0.remark"),
                      "已联系买家");
-    ck_assert_int_ge(num(e, INFO "update_time"), u0);
-    e = ok(call("afterSale.List", "{\"page\":0,\"size\":1,"
-                                  "\"aftersale_id\":\"" AS_RET_301 "\"}"));
-    ck_assert_str_eq(str(e, "items.0.aftersale_info.remark"), "已联系买家");
-    ck_assert_str_eq(str(e, "items.0.seller_logs.0.content"), "已联系买家");
-    ck_assert_str_eq(str(e, "items.0.seller_logs.0.op_name"), "商家");
+    ck_assert_int_ge(tnum(e, INFO "update_time"), u0);
+    e = tok(call("afterSale.List", "{\"page\":0,\"size\":1,"
+                                   "\"aftersale_id\":\"" AS_RET_301 "\"}"));
+    ck_assert_str_eq(tstr(e, "items.0.aftersale_info.remark"), "已联系买家");
+    ck_assert_str_eq(tstr(e, "items.0.seller_logs.0.content"), "已联系买家");
+    ck_assert_str_eq(tstr(e, "items.0.seller_logs.0.op_name"), "商家");
     /* on an order: its seller_words */
-    ok(call("afterSale.addOrderRemark",
-            "{\"order_id\":6920000000000000901,\"remark\":\"缺货，晚发\"}"));
-    e = ok(call("order.orderDetail",
-                "{\"shop_order_id\":\"6920000000000000901\"}"));
-    ck_assert_str_eq(str(e, "shop_order_detail.seller_words"), "缺货，晚发");
+    tok(call("afterSale.addOrderRemark",
+             "{\"order_id\":6920000000000000901,\"remark\":\"缺货，晚发\"}"));
+    e = tok(call("order.orderDetail",
+                 "{\"shop_order_id\":\"6920000000000000901\"}"));
+    ck_assert_str_eq(tstr(e, "shop_order_detail.seller_words"), "缺货，晚发");
 }
 END_TEST
 
@@ -1347,29 +1306,29 @@ START_TEST(test_add_order_remark_rejects_long_missing_and_unknown)
     dd_buf_init(&r, 0);
     for (int i = 0; i < 1000; i++)
         dd_buf_puts(&r, "备");
-    ok(call("afterSale.addOrderRemark",
-            "{\"after_sale_id\":\"" AS_RET_301 "\",\"remark\":\"%s\"}",
-            dd_buf_str(&r)));
+    tok(call("afterSale.addOrderRemark",
+             "{\"after_sale_id\":\"" AS_RET_301 "\",\"remark\":\"%s\"}",
+             dd_buf_str(&r)));
     dd_buf_puts(&r, "x");
-    fails(call("afterSale.addOrderRemark",
-               "{\"after_sale_id\":\"" AS_RET_301 "\",\"remark\":\"%s\"}",
-               dd_buf_str(&r)),
-          40003, "isv.parameter-invalid", NULL);
+    tfails(call("afterSale.addOrderRemark",
+                "{\"after_sale_id\":\"" AS_RET_301 "\",\"remark\":\"%s\"}",
+                dd_buf_str(&r)),
+           40003, "isv.parameter-invalid", NULL);
     dd_buf_free(&r);
-    fails(call("afterSale.addOrderRemark", "{\"remark\":\"r\"}"), 40001,
-          "isv.parameter-missing", NULL);
-    fails(call("afterSale.addOrderRemark",
-               "{\"after_sale_id\":\"" AS_RET_301 "\"}"),
-          40001, "isv.parameter-missing", NULL);
-    fails(call("afterSale.addOrderRemark",
-               "{\"after_sale_id\":\"" AS_RET_301 "\",\"remark\":\"\"}"),
-          40001, "isv.parameter-missing", NULL);
-    fails(call("afterSale.addOrderRemark",
-               "{\"after_sale_id\":\"7000000000000009999\",\"remark\":\"r\"}"),
-          40003, "isv.parameter-invalid", NULL);
-    fails(call("afterSale.addOrderRemark",
-               "{\"order_id\":\"6920000000000009999\",\"remark\":\"r\"}"),
-          40003, "isv.parameter-invalid", NULL);
+    tfails(call("afterSale.addOrderRemark", "{\"remark\":\"r\"}"), 40001,
+           "isv.parameter-missing", NULL);
+    tfails(call("afterSale.addOrderRemark",
+                "{\"after_sale_id\":\"" AS_RET_301 "\"}"),
+           40001, "isv.parameter-missing", NULL);
+    tfails(call("afterSale.addOrderRemark",
+                "{\"after_sale_id\":\"" AS_RET_301 "\",\"remark\":\"\"}"),
+           40001, "isv.parameter-missing", NULL);
+    tfails(call("afterSale.addOrderRemark",
+                "{\"after_sale_id\":\"7000000000000009999\",\"remark\":\"r\"}"),
+           40003, "isv.parameter-invalid", NULL);
+    tfails(call("afterSale.addOrderRemark",
+                "{\"order_id\":\"6920000000000009999\",\"remark\":\"r\"}"),
+           40003, "isv.parameter-invalid", NULL);
 }
 END_TEST
 

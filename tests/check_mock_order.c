@@ -91,49 +91,6 @@ static const struct dd_envelope *token_create(const char *fmt, ...)
     return e;
 }
 
-static const struct dd_envelope *ok(const struct dd_envelope *e)
-{
-    ck_assert_msg(e->code == 10000, "expected success, got %lld %s %s",
-                  (long long)e->code, e->sub_code, e->sub_msg);
-    ck_assert_ptr_nonnull(e->data);
-    return e;
-}
-
-/* Asserts an error envelope with this code, sub_code and (when not NULL)
- * sub_msg. */
-static void fails(const struct dd_envelope *e, int64_t code,
-                  const char *sub_code, const char *sub_msg)
-{
-    texpect_error(e, code, sub_code);
-    if (sub_msg)
-        ck_assert_str_eq(e->sub_msg, sub_msg);
-}
-
-static int64_t num(const struct dd_envelope *e, const char *path)
-{
-    const struct dd_json *v = tnode(e, path);
-    ck_assert_msg(v != NULL, "no %s", path);
-    ck_assert_msg(v->type == DD_JSON_NUMBER, "%s is not a number", path);
-    int64_t x = 0;
-    ck_assert_int_eq(dd_json_int64(v, &x), 0);
-    return x;
-}
-
-static const char *str(const struct dd_envelope *e, const char *path)
-{
-    const struct dd_json *v = tnode(e, path);
-    ck_assert_msg(v != NULL, "no %s", path);
-    ck_assert_msg(v->type == DD_JSON_STRING, "%s is not a string", path);
-    return v->text;
-}
-
-static size_t count(const struct dd_envelope *e, const char *path)
-{
-    const struct dd_json *v = tnode(e, path);
-    ck_assert_msg(v != NULL && v->type == DD_JSON_ARRAY, "%s: no array", path);
-    return v->n;
-}
-
 /* POSTs a world (with its own credentials in "app") and makes it the one
  * the following calls go to, with a token for `shop_id`. */
 static void use_world(const char *world, const char *app_key,
@@ -168,7 +125,7 @@ static const char two_shops[] =
 
 static const struct dd_envelope *order_detail(const char *id)
 {
-    return ok(call("order.orderDetail", "{\"shop_order_id\":\"%s\"}", id));
+    return tok(call("order.orderDetail", "{\"shop_order_id\":\"%s\"}", id));
 }
 
 /* order.logisticsAdd with shunfeng and a valid tracking number, plus
@@ -186,23 +143,23 @@ static const struct dd_envelope *ship(const char *order_id, const char *extra)
 START_TEST(test_token_create_for_a_self_use_app_takes_shop_id_as_a_string)
 {
     const struct dd_envelope *e =
-        ok(token_create("{\"code\":\"\",\"grant_type\":\"authorization_self\","
-                        "\"shop_id\":\"23456789\"}"));
-    const char *access = str(e, "access_token");
+        tok(token_create("{\"code\":\"\",\"grant_type\":\"authorization_self\","
+                         "\"shop_id\":\"23456789\"}"));
+    const char *access = tstr(e, "access_token");
     ck_assert_uint_gt(strlen(access), 0);
     ck_assert_str_ne(access, T.token); /* a new pair each time */
-    ck_assert_uint_gt(strlen(str(e, "refresh_token")), 0);
-    ck_assert_str_ne(str(e, "refresh_token"), access);
-    ck_assert_int_eq(num(e, "expires_in"), 604800);
+    ck_assert_uint_gt(strlen(tstr(e, "refresh_token")), 0);
+    ck_assert_str_ne(tstr(e, "refresh_token"), access);
+    ck_assert_int_eq(tnum(e, "expires_in"), 604800);
     const struct dd_json *shop = tnode(e, "shop_id");
     ck_assert_int_eq(shop->type, DD_JSON_NUMBER);
     ck_assert_str_eq(shop->text, "23456789");
-    ck_assert_str_eq(str(e, "authority_id"), "23456789");
-    ck_assert_str_eq(str(e, "scope"), "SCOPE");
-    ck_assert_str_eq(str(e, "shop_name"), "dd-harness 演示店");
+    ck_assert_str_eq(tstr(e, "authority_id"), "23456789");
+    ck_assert_str_eq(tstr(e, "scope"), "SCOPE");
+    ck_assert_str_eq(tstr(e, "shop_name"), "dd-harness 演示店");
     /* the new token works */
     snprintf(T.token, sizeof T.token, "%s", access);
-    ok(call("afterSale.List", "{\"page\":0,\"size\":1}"));
+    tok(call("afterSale.List", "{\"page\":0,\"size\":1}"));
 }
 END_TEST
 
@@ -210,20 +167,20 @@ START_TEST(test_token_create_accepts_the_go_sdk_forms_of_shop_id)
 {
     /* a JSON number */
     const struct dd_envelope *e =
-        ok(token_create("{\"code\":\"\",\"grant_type\":\"authorization_self\","
-                        "\"shop_id\":23456789}"));
-    ck_assert_int_eq(num(e, "shop_id"), 23456789);
+        tok(token_create("{\"code\":\"\",\"grant_type\":\"authorization_self\","
+                         "\"shop_id\":23456789}"));
+    ck_assert_int_eq(tnum(e, "shop_id"), 23456789);
     /* the official Go SDK's "auth_id":null */
-    e = ok(token_create("{\"code\":\"\",\"grant_type\":\"authorization_self\","
-                        "\"shop_id\":23456789,\"auth_id\":null}"));
-    ck_assert_int_eq(num(e, "shop_id"), 23456789);
+    e = tok(token_create("{\"code\":\"\",\"grant_type\":\"authorization_self\","
+                         "\"shop_id\":23456789,\"auth_id\":null}"));
+    ck_assert_int_eq(tnum(e, "shop_id"), 23456789);
     /* auth_id replaces shop_id */
-    e = ok(token_create("{\"grant_type\":\"authorization_self\","
-                        "\"auth_id\":\"23456789\"}"));
-    ck_assert_int_eq(num(e, "shop_id"), 23456789);
+    e = tok(token_create("{\"grant_type\":\"authorization_self\","
+                         "\"auth_id\":\"23456789\"}"));
+    ck_assert_int_eq(tnum(e, "shop_id"), 23456789);
     /* no shop at all: the world's only shop */
-    e = ok(token_create("{\"grant_type\":\"authorization_self\"}"));
-    ck_assert_int_eq(num(e, "shop_id"), 23456789);
+    e = tok(token_create("{\"grant_type\":\"authorization_self\"}"));
+    ck_assert_int_eq(tnum(e, "shop_id"), 23456789);
 }
 END_TEST
 
@@ -231,29 +188,29 @@ START_TEST(test_token_create_for_an_unknown_shop_has_no_authorization)
 {
     static const char *const bad[] = {"\"99999999\"", "99999999", "\"abc\""};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        fails(token_create("{\"code\":\"\",\"grant_type\":"
-                           "\"authorization_self\",\"shop_id\":%s}",
-                           bad[i]),
-              50001, "dop.token-generate-failed:no-authorization",
-              "店铺授权已失效，请重新引导商家完成店铺授权");
+        tfails(token_create("{\"code\":\"\",\"grant_type\":"
+                            "\"authorization_self\",\"shop_id\":%s}",
+                            bad[i]),
+               50001, "dop.token-generate-failed:no-authorization",
+               "店铺授权已失效，请重新引导商家完成店铺授权");
     /* with two shops the shop must be named */
     use_world(two_shops, "7100000000000000003", "two-s", "32000001");
-    fails(token_create("{\"grant_type\":\"authorization_self\"}"), 50001,
-          "dop.token-generate-failed:no-authorization", NULL);
+    tfails(token_create("{\"grant_type\":\"authorization_self\"}"), 50001,
+           "dop.token-generate-failed:no-authorization", NULL);
 }
 END_TEST
 
 START_TEST(test_token_create_with_a_wrong_grant_type_is_rejected)
 {
-    fails(token_create("{\"grant_type\":\"password\",\"shop_id\":23456789}"),
-          50001, "dop.token-generate-failed:grant-type-invalid",
-          "grant_type参数取值不正确");
-    fails(token_create("{\"shop_id\":23456789}"), 40001,
-          "isv.parameter-missing", "缺少参数");
-    fails(token_create("{\"grant_type\":\"authorization_code\","
-                       "\"code\":\"never-issued\"}"),
-          50001, "dop.token-generate-failed:code-invalid",
-          "code参数不正确，请引导商家重新授权获取code");
+    tfails(token_create("{\"grant_type\":\"password\",\"shop_id\":23456789}"),
+           50001, "dop.token-generate-failed:grant-type-invalid",
+           "grant_type参数取值不正确");
+    tfails(token_create("{\"shop_id\":23456789}"), 40001,
+           "isv.parameter-missing", "缺少参数");
+    tfails(token_create("{\"grant_type\":\"authorization_code\","
+                        "\"code\":\"never-issued\"}"),
+           50001, "dop.token-generate-failed:code-invalid",
+           "code参数不正确，请引导商家重新授权获取code");
 }
 END_TEST
 
@@ -262,71 +219,73 @@ END_TEST
 START_TEST(test_order_detail_shows_string_ids_and_the_lines)
 {
     const struct dd_envelope *e = order_detail("6920000000000000201");
-    ck_assert_str_eq(str(e, DETAIL "order_id"), "6920000000000000201");
+    ck_assert_str_eq(tstr(e, DETAIL "order_id"), "6920000000000000201");
     const struct dd_json *shop = tnode(e, DETAIL "shop_id");
     ck_assert_int_eq(shop->type, DD_JSON_NUMBER);
     ck_assert_str_eq(shop->text, "23456789");
-    ck_assert_int_eq(num(e, DETAIL "order_status"), 2);
-    ck_assert_str_eq(str(e, DETAIL "order_status_desc"), "备货中");
-    ck_assert_int_eq(num(e, DETAIL "pay_amount"), 19800);
-    ck_assert_int_eq(num(e, DETAIL "order_amount"), 19800);
-    ck_assert_int_eq(num(e, DETAIL "post_amount"), 0);
-    ck_assert_uint_eq(count(e, DETAIL "sku_order_list"), 3);
-    ck_assert_uint_eq(count(e, DETAIL "logistics_info"), 0);
-    ck_assert_str_eq(str(e, DETAIL "sku_order_list.1.order_id"),
+    ck_assert_int_eq(tnum(e, DETAIL "order_status"), 2);
+    ck_assert_str_eq(tstr(e, DETAIL "order_status_desc"), "备货中");
+    ck_assert_int_eq(tnum(e, DETAIL "pay_amount"), 19800);
+    ck_assert_int_eq(tnum(e, DETAIL "order_amount"), 19800);
+    ck_assert_int_eq(tnum(e, DETAIL "post_amount"), 0);
+    ck_assert_uint_eq(tcount(e, DETAIL "sku_order_list"), 3);
+    ck_assert_uint_eq(tcount(e, DETAIL "logistics_info"), 0);
+    ck_assert_str_eq(tstr(e, DETAIL "sku_order_list.1.order_id"),
                      "6920000000000000202");
-    ck_assert_str_eq(str(e, DETAIL "sku_order_list.1.parent_order_id"),
+    ck_assert_str_eq(tstr(e, DETAIL "sku_order_list.1.parent_order_id"),
                      "6920000000000000201");
-    ck_assert_int_eq(num(e, DETAIL "sku_order_list.1.pay_amount"), 8900);
-    ck_assert_int_eq(num(e, DETAIL "sku_order_list.1.sku_id"),
+    ck_assert_int_eq(tnum(e, DETAIL "sku_order_list.1.pay_amount"), 8900);
+    ck_assert_int_eq(tnum(e, DETAIL "sku_order_list.1.sku_id"),
                      INT64_C(1760000000000000021));
-    ck_assert_str_eq(str(e, DETAIL "sku_order_list.1.code"), "CUP-500-BLU");
-    ck_assert_str_eq(str(e, DETAIL "sku_order_list.1.spec.0.value"), "星空蓝");
+    ck_assert_str_eq(tstr(e, DETAIL "sku_order_list.1.code"), "CUP-500-BLU");
+    ck_assert_str_eq(tstr(e, DETAIL "sku_order_list.1.spec.0.value"), "星空蓝");
     ck_assert_int_eq(
-        num(e, DETAIL "sku_order_list.1.after_sale_info.after_sale_status"), 6);
+        tnum(e, DETAIL "sku_order_list.1.after_sale_info.after_sale_status"),
+        6);
     ck_assert_int_eq(
-        num(e, DETAIL "sku_order_list.1.after_sale_info.after_sale_type"), 2);
+        tnum(e, DETAIL "sku_order_list.1.after_sale_info.after_sale_type"), 2);
     ck_assert_int_eq(
-        num(e, DETAIL "sku_order_list.0.after_sale_info.after_sale_status"), 0);
-    ck_assert_int_eq(num(e, DETAIL "sku_order_list.2.item_num"), 2);
+        tnum(e, DETAIL "sku_order_list.0.after_sale_info.after_sale_status"),
+        0);
+    ck_assert_int_eq(tnum(e, DETAIL "sku_order_list.2.item_num"), 2);
     /* post and a shipped parcel; the id as a JSON number */
-    e = ok(
+    e = tok(
         call("order.orderDetail", "{\"shop_order_id\":6920000000000000601}"));
-    ck_assert_int_eq(num(e, DETAIL "post_amount"), 800);
-    ck_assert_int_eq(num(e, DETAIL "order_amount"), 3300);
-    ck_assert_int_eq(num(e, DETAIL "order_status"), 3);
-    ck_assert_str_eq(str(e, DETAIL "logistics_info.0.tracking_no"),
+    ck_assert_int_eq(tnum(e, DETAIL "post_amount"), 800);
+    ck_assert_int_eq(tnum(e, DETAIL "order_amount"), 3300);
+    ck_assert_int_eq(tnum(e, DETAIL "order_status"), 3);
+    ck_assert_str_eq(tstr(e, DETAIL "logistics_info.0.tracking_no"),
                      "SF1000000000601");
-    ck_assert_str_eq(str(e, DETAIL "logistics_info.0.company"), "shunfeng");
-    ck_assert_str_eq(str(e, DETAIL "logistics_info.0.company_name"),
+    ck_assert_str_eq(tstr(e, DETAIL "logistics_info.0.company"), "shunfeng");
+    ck_assert_str_eq(tstr(e, DETAIL "logistics_info.0.company_name"),
                      "顺丰速运");
     /* buyer_words */
     e = order_detail("6920000000000001001");
-    ck_assert_str_eq(str(e, DETAIL "buyer_words"), "请尽快发货");
+    ck_assert_str_eq(tstr(e, DETAIL "buyer_words"), "请尽快发货");
     /* a finished order */
     e = order_detail("6920000000000000701");
-    ck_assert_int_eq(num(e, DETAIL "order_status"), 5);
-    ck_assert_int_ne(num(e, DETAIL "finish_time"), 0);
+    ck_assert_int_eq(tnum(e, DETAIL "order_status"), 5);
+    ck_assert_int_ne(tnum(e, DETAIL "finish_time"), 0);
 }
 END_TEST
 
 START_TEST(test_order_detail_errors_follow_the_spec_rows)
 {
-    fails(call("order.orderDetail", "{}"), 40002, "isv.missing-parameter:20000",
-          "请输入查询订单号");
-    fails(call("order.orderDetail", "{\"shop_order_id\":\"\"}"), 40002,
-          "isv.missing-parameter:20000", "请输入查询订单号");
-    fails(call("order.orderDetail", "{\"shop_order_id\":null}"), 40002,
-          "isv.missing-parameter:20000", "请输入查询订单号");
-    fails(call("order.orderDetail",
-               "{\"shop_order_id\":\"6920000000000009999\"}"),
-          40004, "isv.parameter-invalid:20014", "查询订单不存在");
+    tfails(call("order.orderDetail", "{}"), 40002,
+           "isv.missing-parameter:20000", "请输入查询订单号");
+    tfails(call("order.orderDetail", "{\"shop_order_id\":\"\"}"), 40002,
+           "isv.missing-parameter:20000", "请输入查询订单号");
+    tfails(call("order.orderDetail", "{\"shop_order_id\":null}"), 40002,
+           "isv.missing-parameter:20000", "请输入查询订单号");
+    tfails(call("order.orderDetail",
+                "{\"shop_order_id\":\"6920000000000009999\"}"),
+           40004, "isv.parameter-invalid:20014", "查询订单不存在");
     /* a SKU order id is not a shop order */
-    fails(call("order.orderDetail",
-               "{\"shop_order_id\":\"6920000000000000202\"}"),
-          40004, "isv.parameter-invalid:20014", "查询订单不存在");
-    fails(call("order.orderDetail", "{\"shop_order_id\":\"abc\"}"), 40004,
-          "isv.parameter-invalid:20001", "订单不存在");
+    tfails(call("order.orderDetail",
+                "{\"shop_order_id\":\"6920000000000000202\"}"),
+           40004, "isv.parameter-invalid:20014", "查询订单不存在");
+    tfails(call("order.orderDetail", "{\"shop_order_id\":\"abc\"}"), 40004,
+           "isv.parameter-invalid:20001", "订单不存在");
 }
 END_TEST
 
@@ -334,19 +293,19 @@ START_TEST(test_order_detail_of_another_shops_order_is_20015)
 {
     use_world(two_shops, "7100000000000000003", "two-s", "32000001");
     ck_assert_str_eq(
-        str(order_detail("6920000000000320001"), DETAIL "order_id"),
+        tstr(order_detail("6920000000000320001"), DETAIL "order_id"),
         "6920000000000320001");
-    fails(call("order.orderDetail",
-               "{\"shop_order_id\":\"6920000000000320101\"}"),
-          50002, "isv.business-failed:20015",
-          "订单不是该店铺下的订单，无权查询");
+    tfails(call("order.orderDetail",
+                "{\"shop_order_id\":\"6920000000000320101\"}"),
+           50002, "isv.business-failed:20015",
+           "订单不是该店铺下的订单，无权查询");
     /* searchList shows only the token's shop */
     const struct dd_envelope *e =
-        ok(call("order.searchList",
-                "{\"page\":0,\"size\":100,\"create_time_start\":%lld}",
-                (long long)time(NULL) - 86400));
-    ck_assert_int_eq(num(e, "total"), 1);
-    ck_assert_str_eq(str(e, "shop_order_list.0.order_id"),
+        tok(call("order.searchList",
+                 "{\"page\":0,\"size\":100,\"create_time_start\":%lld}",
+                 (long long)time(NULL) - 86400));
+    ck_assert_int_eq(tnum(e, "total"), 1);
+    ck_assert_str_eq(tstr(e, "shop_order_list.0.order_id"),
                      "6920000000000320001");
 }
 END_TEST
@@ -370,12 +329,13 @@ static void run_searches(const struct search_case *sc, size_t n)
                  (long long)start, sc[i].params[0] ? "," : "", sc[i].params);
         ck_assert_msg(e->code == 10000, "%s: %lld %s", sc[i].params,
                       (long long)e->code, e->sub_code);
-        ck_assert_msg(num(e, "total") == sc[i].total,
+        ck_assert_msg(tnum(e, "total") == sc[i].total,
                       "%s: total %lld, expected %lld", sc[i].params,
-                      (long long)num(e, "total"), (long long)sc[i].total);
-        ck_assert_uint_eq(count(e, "shop_order_list"), (size_t)sc[i].total);
+                      (long long)tnum(e, "total"), (long long)sc[i].total);
+        ck_assert_uint_eq(tcount(e, "shop_order_list"), (size_t)sc[i].total);
         if (sc[i].first)
-            ck_assert_str_eq(str(e, "shop_order_list.0.order_id"), sc[i].first);
+            ck_assert_str_eq(tstr(e, "shop_order_list.0.order_id"),
+                             sc[i].first);
     }
 }
 
@@ -388,33 +348,33 @@ START_TEST(test_search_list_finds_the_orders_newest_first)
         "6920000000000000701"};
     int64_t start = (int64_t)time(NULL) - 30 * 86400;
     const struct dd_envelope *e =
-        ok(call("order.searchList",
-                "{\"page\":0,\"size\":100,\"create_time_start\":%lld}",
-                (long long)start));
-    ck_assert_int_eq(num(e, "total"), 10);
-    ck_assert_int_eq(num(e, "page"), 0);
-    ck_assert_int_eq(num(e, "size"), 100);
+        tok(call("order.searchList",
+                 "{\"page\":0,\"size\":100,\"create_time_start\":%lld}",
+                 (long long)start));
+    ck_assert_int_eq(tnum(e, "total"), 10);
+    ck_assert_int_eq(tnum(e, "page"), 0);
+    ck_assert_int_eq(tnum(e, "size"), 100);
     ck_assert_ptr_null(tnode(e, "has_more")); /* §4.10: none */
-    ck_assert_uint_eq(count(e, "shop_order_list"), 10);
+    ck_assert_uint_eq(tcount(e, "shop_order_list"), 10);
     for (size_t i = 0; i < 10; i++) {
         char path[64];
         snprintf(path, sizeof path, "shop_order_list.%zu.order_id", i);
-        ck_assert_str_eq(str(e, path), want[i]);
+        ck_assert_str_eq(tstr(e, path), want[i]);
     }
-    ck_assert_int_eq(num(e, "shop_order_list.0.shop_id"), 23456789);
+    ck_assert_int_eq(tnum(e, "shop_order_list.0.shop_id"), 23456789);
     /* ascending, and paging */
-    e = ok(call("order.searchList",
-                "{\"page\":0,\"size\":1,\"create_time_start\":%lld,"
-                "\"order_asc\":true}",
-                (long long)start));
-    ck_assert_str_eq(str(e, "shop_order_list.0.order_id"), want[9]);
-    e = ok(call("order.searchList",
-                "{\"page\":1,\"size\":3,\"create_time_start\":\"%lld\"}",
-                (long long)start));
-    ck_assert_int_eq(num(e, "total"), 10);
-    ck_assert_uint_eq(count(e, "shop_order_list"), 3);
-    ck_assert_str_eq(str(e, "shop_order_list.0.order_id"), want[3]);
-    ck_assert_str_eq(str(e, "shop_order_list.2.order_id"), want[5]);
+    e = tok(call("order.searchList",
+                 "{\"page\":0,\"size\":1,\"create_time_start\":%lld,"
+                 "\"order_asc\":true}",
+                 (long long)start));
+    ck_assert_str_eq(tstr(e, "shop_order_list.0.order_id"), want[9]);
+    e = tok(call("order.searchList",
+                 "{\"page\":1,\"size\":3,\"create_time_start\":\"%lld\"}",
+                 (long long)start));
+    ck_assert_int_eq(tnum(e, "total"), 10);
+    ck_assert_uint_eq(tcount(e, "shop_order_list"), 3);
+    ck_assert_str_eq(tstr(e, "shop_order_list.0.order_id"), want[3]);
+    ck_assert_str_eq(tstr(e, "shop_order_list.2.order_id"), want[5]);
 }
 END_TEST
 
@@ -454,8 +414,8 @@ START_TEST(test_search_list_honours_its_filters)
     run_searches(sc, sizeof sc / sizeof sc[0]);
     /* only update_time_start: the create window defaults to 90 days */
     const struct dd_envelope *e =
-        ok(call("order.searchList", "{\"page\":0,\"size\":100,%s}", upd));
-    ck_assert_int_eq(num(e, "total"), 4);
+        tok(call("order.searchList", "{\"page\":0,\"size\":100,%s}", upd));
+    ck_assert_int_eq(tnum(e, "total"), 4);
 }
 END_TEST
 
@@ -463,48 +423,49 @@ START_TEST(test_search_list_errors_follow_the_spec_rows)
 {
     int64_t now = (int64_t)time(NULL);
     long long start = (long long)(now - 86400);
-    fails(call("order.searchList",
-               "{\"page\":0,\"size\":101,\"create_time_start\":%lld}", start),
-          40004, "isv.parameter-invalid:20008", "单次查询订单数超过限制");
-    fails(call("order.searchList",
-               "{\"page\":-1,\"size\":10,\"create_time_start\":%lld}", start),
-          40004, "isv.parameter-invalid:10035", "查询订单列表页数不能小于0");
-    fails(call("order.searchList",
-               "{\"page\":501,\"size\":100,\"create_time_start\":%lld}", start),
-          40004, "isv.parameter-invalid:20013", "订单查询最多支持查询5万");
-    fails(call("order.searchList",
-               "{\"page\":0,\"size\":0,\"create_time_start\":%lld}", start),
-          40003, "isv.parameter-invalid", "参数错误");
-    fails(call("order.searchList", "{\"size\":10,\"create_time_start\":%lld}",
-               start),
-          40001, "isv.parameter-missing", "缺少参数");
-    fails(call("order.searchList", "{\"page\":0,\"size\":10}"), 40004,
-          "isv.parameter-invalid:20011", "订单查询开始时间不能为空");
-    fails(call("order.searchList",
-               "{\"page\":0,\"size\":10,\"create_time_start\":%lld}",
-               (long long)(now - 91 * 86400)),
-          40004, "isv.parameter-invalid:20022",
-          "订单查询只支持查询最近90天内的数据");
-    ok(call("order.searchList",
-            "{\"page\":0,\"size\":10,\"create_time_start\":%lld}",
-            (long long)(now - 89 * 86400)));
-    fails(call("order.searchList",
-               "{\"page\":0,\"size\":10,\"create_time_start\":%lld,"
-               "\"combine_status\":[{\"order_status\":\"2\"},"
-               "{\"order_status\":\"3\"}]}",
-               start),
-          40004, "isv.parameter-invalid:20012",
-          "订单查询状态条件超过限制，只支持1个元素");
-    fails(call("order.searchList",
-               "{\"page\":0,\"size\":10,\"create_time_start\":%lld,"
-               "\"after_sale_status_desc\":\"bogus\"}",
-               start),
-          40003, "isv.parameter-invalid", NULL);
-    fails(call("order.searchList",
-               "{\"page\":0,\"size\":10,\"create_time_start\":%lld,"
-               "\"order_by\":\"price\"}",
-               start),
-          40003, "isv.parameter-invalid", NULL);
+    tfails(call("order.searchList",
+                "{\"page\":0,\"size\":101,\"create_time_start\":%lld}", start),
+           40004, "isv.parameter-invalid:20008", "单次查询订单数超过限制");
+    tfails(call("order.searchList",
+                "{\"page\":-1,\"size\":10,\"create_time_start\":%lld}", start),
+           40004, "isv.parameter-invalid:10035", "查询订单列表页数不能小于0");
+    tfails(call("order.searchList",
+                "{\"page\":501,\"size\":100,\"create_time_start\":%lld}",
+                start),
+           40004, "isv.parameter-invalid:20013", "订单查询最多支持查询5万");
+    tfails(call("order.searchList",
+                "{\"page\":0,\"size\":0,\"create_time_start\":%lld}", start),
+           40003, "isv.parameter-invalid", "参数错误");
+    tfails(call("order.searchList", "{\"size\":10,\"create_time_start\":%lld}",
+                start),
+           40001, "isv.parameter-missing", "缺少参数");
+    tfails(call("order.searchList", "{\"page\":0,\"size\":10}"), 40004,
+           "isv.parameter-invalid:20011", "订单查询开始时间不能为空");
+    tfails(call("order.searchList",
+                "{\"page\":0,\"size\":10,\"create_time_start\":%lld}",
+                (long long)(now - 91 * 86400)),
+           40004, "isv.parameter-invalid:20022",
+           "订单查询只支持查询最近90天内的数据");
+    tok(call("order.searchList",
+             "{\"page\":0,\"size\":10,\"create_time_start\":%lld}",
+             (long long)(now - 89 * 86400)));
+    tfails(call("order.searchList",
+                "{\"page\":0,\"size\":10,\"create_time_start\":%lld,"
+                "\"combine_status\":[{\"order_status\":\"2\"},"
+                "{\"order_status\":\"3\"}]}",
+                start),
+           40004, "isv.parameter-invalid:20012",
+           "订单查询状态条件超过限制，只支持1个元素");
+    tfails(call("order.searchList",
+                "{\"page\":0,\"size\":10,\"create_time_start\":%lld,"
+                "\"after_sale_status_desc\":\"bogus\"}",
+                start),
+           40003, "isv.parameter-invalid", NULL);
+    tfails(call("order.searchList",
+                "{\"page\":0,\"size\":10,\"create_time_start\":%lld,"
+                "\"order_by\":\"price\"}",
+                start),
+           40003, "isv.parameter-invalid", NULL);
 }
 END_TEST
 
@@ -513,118 +474,119 @@ END_TEST
 START_TEST(test_logistics_add_ships_an_order_without_after_sales)
 {
     int64_t before = (int64_t)time(NULL) - 1;
-    const struct dd_envelope *e = ok(ship("6920000000000000901", ""));
+    const struct dd_envelope *e = tok(ship("6920000000000000901", ""));
     ck_assert_int_eq(e->data->type, DD_JSON_OBJECT);
     e = order_detail("6920000000000000901");
-    ck_assert_int_eq(num(e, DETAIL "order_status"), 3);
-    ck_assert_str_eq(str(e, DETAIL "order_status_desc"), "已发货");
-    ck_assert_int_eq(num(e, DETAIL "sku_order_list.0.order_status"), 3);
-    ck_assert_int_eq(num(e, DETAIL "sku_order_list.1.order_status"), 3);
-    ck_assert_int_ge(num(e, DETAIL "sku_order_list.0.ship_time"), before);
-    ck_assert_int_ge(num(e, DETAIL "ship_time"), before);
-    ck_assert_str_eq(str(e, DETAIL "logistics_info.0.tracking_no"),
+    ck_assert_int_eq(tnum(e, DETAIL "order_status"), 3);
+    ck_assert_str_eq(tstr(e, DETAIL "order_status_desc"), "已发货");
+    ck_assert_int_eq(tnum(e, DETAIL "sku_order_list.0.order_status"), 3);
+    ck_assert_int_eq(tnum(e, DETAIL "sku_order_list.1.order_status"), 3);
+    ck_assert_int_ge(tnum(e, DETAIL "sku_order_list.0.ship_time"), before);
+    ck_assert_int_ge(tnum(e, DETAIL "ship_time"), before);
+    ck_assert_str_eq(tstr(e, DETAIL "logistics_info.0.tracking_no"),
                      "SF7700000000001");
-    ck_assert_str_eq(str(e, DETAIL "logistics_info.0.company"), "shunfeng");
-    ck_assert_uint_eq(count(e, DETAIL "logistics_info.0.product_info"), 2);
+    ck_assert_str_eq(tstr(e, DETAIL "logistics_info.0.company"), "shunfeng");
+    ck_assert_uint_eq(tcount(e, DETAIL "logistics_info.0.product_info"), 2);
     /* once shipped, never again */
-    fails(ship("6920000000000000901", ""), 50002, "isv.business-failed:60110",
-          "订单已发货，不允许再次执行发货。");
+    tfails(ship("6920000000000000901", ""), 50002, "isv.business-failed:60110",
+           "订单已发货，不允许再次执行发货。");
 }
 END_TEST
 
 START_TEST(test_logistics_add_with_a_pending_refund_is_60040)
 {
-    fails(ship("6920000000000000101", ""), 50002, "isv.business-failed:60040",
-          "发货订单中有退款申请需要处理，请先处理。");
-    fails(ship("6920000000000000101", ",\"is_refund_reject\":false"), 50002,
-          "isv.business-failed:60040", NULL);
+    tfails(ship("6920000000000000101", ""), 50002, "isv.business-failed:60040",
+           "发货订单中有退款申请需要处理，请先处理。");
+    tfails(ship("6920000000000000101", ",\"is_refund_reject\":false"), 50002,
+           "isv.business-failed:60040", NULL);
     /* nothing changed */
     const struct dd_envelope *e = order_detail("6920000000000000101");
-    ck_assert_int_eq(num(e, DETAIL "order_status"), 2);
+    ck_assert_int_eq(tnum(e, DETAIL "order_status"), 2);
     ck_assert_int_eq(
-        num(e, DETAIL "sku_order_list.0.after_sale_info.after_sale_status"), 6);
+        tnum(e, DETAIL "sku_order_list.0.after_sale_info.after_sale_status"),
+        6);
 }
 END_TEST
 
 START_TEST(test_logistics_add_with_is_refund_reject_refuses_and_ships)
 {
-    ok(ship("6920000000000000101", ",\"is_refund_reject\":true"));
-    const struct dd_envelope *e = ok(call(
+    tok(ship("6920000000000000101", ",\"is_refund_reject\":true"));
+    const struct dd_envelope *e = tok(call(
         "afterSale.Detail", "{\"after_sale_id\":\"7000000000000000101\"}"));
-    ck_assert_int_eq(num(e, "process_info.after_sale_info.after_sale_status"),
+    ck_assert_int_eq(tnum(e, "process_info.after_sale_info.after_sale_status"),
                      27);
     ck_assert_int_ne(
-        num(e, "process_info.after_sale_info.aftersale_status_to_final_time"),
+        tnum(e, "process_info.after_sale_info.aftersale_status_to_final_time"),
         0);
-    ck_assert_int_eq(num(e, "process_info.after_sale_info.refund_status"), 1);
+    ck_assert_int_eq(tnum(e, "process_info.after_sale_info.refund_status"), 1);
     e = order_detail("6920000000000000101");
-    ck_assert_int_eq(num(e, DETAIL "order_status"), 3);
-    ck_assert_int_eq(num(e, DETAIL "sku_order_list.0.order_status"), 3);
+    ck_assert_int_eq(tnum(e, DETAIL "order_status"), 3);
+    ck_assert_int_eq(tnum(e, DETAIL "sku_order_list.0.order_status"), 3);
     /* the refused refund can no longer be written back */
-    fails(call("afterSale.CancelSendGoodsSuccess",
-               "{\"aftersale_id\":\"7000000000000000101\","
-               "\"op_time\":1750000000}"),
-          50002, "isv.business-failed:12001", NULL);
+    tfails(call("afterSale.CancelSendGoodsSuccess",
+                "{\"aftersale_id\":\"7000000000000000101\","
+                "\"op_time\":1750000000}"),
+           50002, "isv.business-failed:12001", NULL);
 }
 END_TEST
 
 START_TEST(test_logistics_add_with_is_reject_refund_works_the_same)
 {
-    ok(ship("6920000000000000201", ",\"is_reject_refund\":\"true\""));
-    const struct dd_envelope *e = ok(call(
+    tok(ship("6920000000000000201", ",\"is_reject_refund\":\"true\""));
+    const struct dd_envelope *e = tok(call(
         "afterSale.Detail", "{\"after_sale_id\":\"7000000000000000202\"}"));
-    ck_assert_int_eq(num(e, "process_info.after_sale_info.after_sale_status"),
+    ck_assert_int_eq(tnum(e, "process_info.after_sale_info.after_sale_status"),
                      27);
     e = order_detail("6920000000000000201");
-    ck_assert_int_eq(num(e, DETAIL "order_status"), 3);
+    ck_assert_int_eq(tnum(e, DETAIL "order_status"), 3);
     for (int i = 0; i < 3; i++) {
         char path[64];
         snprintf(path, sizeof path, DETAIL "sku_order_list.%d.order_status", i);
-        ck_assert_int_eq(num(e, path), 3);
+        ck_assert_int_eq(tnum(e, path), 3);
     }
 }
 END_TEST
 
 START_TEST(test_logistics_add_ships_the_lines_not_refunded_before)
 {
-    ok(call(
+    tok(call(
         "afterSale.CancelSendGoodsSuccess",
         "{\"aftersale_id\":\"7000000000000000202\",\"op_time\":1750000000}"));
-    ok(ship("6920000000000000201", ""));
+    tok(ship("6920000000000000201", ""));
     const struct dd_envelope *e = order_detail("6920000000000000201");
-    ck_assert_int_eq(num(e, DETAIL "order_status"), 3);
-    ck_assert_int_eq(num(e, DETAIL "sku_order_list.0.order_status"), 3);
-    ck_assert_int_eq(num(e, DETAIL "sku_order_list.1.order_status"), 4);
-    ck_assert_int_eq(num(e, DETAIL "sku_order_list.1.main_status"), 21);
-    ck_assert_int_eq(num(e, DETAIL "sku_order_list.2.order_status"), 3);
-    ck_assert_uint_eq(count(e, DETAIL "logistics_info.0.product_info"), 2);
-    e = ok(call("afterSale.Detail",
-                "{\"after_sale_id\":\"7000000000000000202\"}"));
-    ck_assert_int_eq(num(e, "process_info.after_sale_info.after_sale_status"),
+    ck_assert_int_eq(tnum(e, DETAIL "order_status"), 3);
+    ck_assert_int_eq(tnum(e, DETAIL "sku_order_list.0.order_status"), 3);
+    ck_assert_int_eq(tnum(e, DETAIL "sku_order_list.1.order_status"), 4);
+    ck_assert_int_eq(tnum(e, DETAIL "sku_order_list.1.main_status"), 21);
+    ck_assert_int_eq(tnum(e, DETAIL "sku_order_list.2.order_status"), 3);
+    ck_assert_uint_eq(tcount(e, DETAIL "logistics_info.0.product_info"), 2);
+    e = tok(call("afterSale.Detail",
+                 "{\"after_sale_id\":\"7000000000000000202\"}"));
+    ck_assert_int_eq(tnum(e, "process_info.after_sale_info.after_sale_status"),
                      12);
 }
 END_TEST
 
 START_TEST(test_logistics_add_of_an_order_refunded_in_full_is_60068)
 {
-    ok(call(
+    tok(call(
         "afterSale.CancelSendGoodsSuccess",
         "{\"aftersale_id\":\"7000000000000000101\",\"op_time\":1750000000}"));
-    fails(ship("6920000000000000101", ""), 50002, "isv.business-failed:60068",
-          "该订单已售前退款成功，不能发货。");
-    fails(ship("6920000000000000101", ",\"is_refund_reject\":true"), 50002,
-          "isv.business-failed:60068", NULL);
+    tfails(ship("6920000000000000101", ""), 50002, "isv.business-failed:60068",
+           "该订单已售前退款成功，不能发货。");
+    tfails(ship("6920000000000000101", ",\"is_refund_reject\":true"), 50002,
+           "isv.business-failed:60068", NULL);
     const struct dd_envelope *e = order_detail("6920000000000000101");
-    ck_assert_int_eq(num(e, DETAIL "order_status"), 4);
+    ck_assert_int_eq(tnum(e, DETAIL "order_status"), 4);
 }
 END_TEST
 
 START_TEST(test_logistics_add_of_a_shipped_or_finished_order_is_refused)
 {
-    fails(ship("6920000000000000301", ""), 50002, "isv.business-failed:60110",
-          "订单已发货，不允许再次执行发货。");
-    fails(ship("6920000000000000701", ""), 50002, "isv.business-failed:60113",
-          "订单已完结，禁止发货。");
+    tfails(ship("6920000000000000301", ""), 50002, "isv.business-failed:60110",
+           "订单已发货，不允许再次执行发货。");
+    tfails(ship("6920000000000000701", ""), 50002, "isv.business-failed:60113",
+           "订单已完结，禁止发货。");
 }
 END_TEST
 
@@ -635,59 +597,61 @@ START_TEST(test_logistics_add_checks_company_and_tracking_number)
                                                "01",
                                                ""};
     for (size_t i = 0; i < sizeof bad_tracking / sizeof bad_tracking[0]; i++)
-        fails(call("order.logisticsAdd",
-                   "{\"order_id\":\"6920000000000000901\","
-                   "\"company_code\":\"shunfeng\",\"logistics_code\":\"%s\"}",
-                   bad_tracking[i]),
-              50002, "isv.business-failed:60017", "物流单号不符合规则。");
-    fails(call("order.logisticsAdd", "{\"order_id\":\"6920000000000000901\","
-                                     "\"company_code\":\"shunfeng\"}"),
-          50002, "isv.business-failed:60017", "物流单号不符合规则。");
+        tfails(call("order.logisticsAdd",
+                    "{\"order_id\":\"6920000000000000901\","
+                    "\"company_code\":\"shunfeng\",\"logistics_code\":\"%s\"}",
+                    bad_tracking[i]),
+               50002, "isv.business-failed:60017", "物流单号不符合规则。");
+    tfails(call("order.logisticsAdd", "{\"order_id\":\"6920000000000000901\","
+                                      "\"company_code\":\"shunfeng\"}"),
+           50002, "isv.business-failed:60017", "物流单号不符合规则。");
     static const char *const bad_company[] = {"nosuch", "SHUNFENG"};
     for (size_t i = 0; i < sizeof bad_company / sizeof bad_company[0]; i++)
-        fails(call("order.logisticsAdd",
-                   "{\"order_id\":\"6920000000000000901\","
-                   "\"company_code\":\"%s\","
-                   "\"logistics_code\":\"SF7700000000001\"}",
-                   bad_company[i]),
-              50002, "isv.business-failed:60018",
-              "暂不支持该物流公司或物流商已失效，请检查。");
-    fails(call("order.logisticsAdd", "{\"order_id\":\"6920000000000000901\","
-                                     "\"logistics_code\":\"SF7700000000001\"}"),
-          40002, "isv.missing-parameter:60011", "物流公司编码不允许为空。");
-    fails(call("order.logisticsAdd",
-               "{\"order_id\":\"6920000000000000901\",\"company_code\":\"\","
-               "\"logistics_code\":\"SF7700000000001\"}"),
-          40002, "isv.missing-parameter:60011", "物流公司编码不允许为空。");
-    fails(call("order.logisticsAdd", "{\"company_code\":\"shunfeng\","
-                                     "\"logistics_code\":\"SF7700000000001\"}"),
-          40004, "isv.parameter-invalid:50049", "订单号不能为空或者格式错误。");
+        tfails(call("order.logisticsAdd",
+                    "{\"order_id\":\"6920000000000000901\","
+                    "\"company_code\":\"%s\","
+                    "\"logistics_code\":\"SF7700000000001\"}",
+                    bad_company[i]),
+               50002, "isv.business-failed:60018",
+               "暂不支持该物流公司或物流商已失效，请检查。");
+    tfails(call("order.logisticsAdd",
+                "{\"order_id\":\"6920000000000000901\","
+                "\"logistics_code\":\"SF7700000000001\"}"),
+           40002, "isv.missing-parameter:60011", "物流公司编码不允许为空。");
+    tfails(call("order.logisticsAdd",
+                "{\"order_id\":\"6920000000000000901\",\"company_code\":\"\","
+                "\"logistics_code\":\"SF7700000000001\"}"),
+           40002, "isv.missing-parameter:60011", "物流公司编码不允许为空。");
+    tfails(
+        call("order.logisticsAdd", "{\"company_code\":\"shunfeng\","
+                                   "\"logistics_code\":\"SF7700000000001\"}"),
+        40004, "isv.parameter-invalid:50049", "订单号不能为空或者格式错误。");
     /* 8 and 32 characters are the documented limits; qita is a company */
-    ok(call("order.logisticsAdd",
-            "{\"order_id\":\"6920000000000000901\",\"company_code\":\"qita\","
-            "\"logistics_code\":\"AB345678\"}"));
+    tok(call("order.logisticsAdd",
+             "{\"order_id\":\"6920000000000000901\",\"company_code\":\"qita\","
+             "\"logistics_code\":\"AB345678\"}"));
     ck_assert_int_eq(
-        num(order_detail("6920000000000000901"), DETAIL "order_status"), 3);
+        tnum(order_detail("6920000000000000901"), DETAIL "order_status"), 3);
 }
 END_TEST
 
 START_TEST(test_logistics_add_of_an_unknown_or_foreign_order_is_refused)
 {
-    fails(ship("6920000000000009999", ""), 50002, "isv.business-failed:60033",
-          "订单不存在，请仔细检查后重试。");
+    tfails(ship("6920000000000009999", ""), 50002, "isv.business-failed:60033",
+           "订单不存在，请仔细检查后重试。");
     /* a SKU order is not a shop order */
-    fails(ship("6920000000000000902", ""), 50002, "isv.business-failed:60033",
-          NULL);
+    tfails(ship("6920000000000000902", ""), 50002, "isv.business-failed:60033",
+           NULL);
     use_world(two_shops, "7100000000000000003", "two-s", "32000001");
-    fails(ship("6920000000000320101", ""), 50002, "isv.business-failed:60101",
-          "非本店铺订单，操作失败。");
-    ok(ship("6920000000000320001", ""));
+    tfails(ship("6920000000000320101", ""), 50002, "isv.business-failed:60101",
+           "非本店铺订单，操作失败。");
+    tok(ship("6920000000000320001", ""));
 }
 END_TEST
 
 START_TEST(test_logistics_company_list_is_a_bare_array_with_shunfeng_and_qita)
 {
-    const struct dd_envelope *e = ok(call("order.logisticsCompanyList", "{}"));
+    const struct dd_envelope *e = tok(call("order.logisticsCompanyList", "{}"));
     ck_assert_int_eq(e->data->type, DD_JSON_ARRAY);
     bool shunfeng = false, qita = false;
     for (size_t i = 0; i < e->data->n; i++) {

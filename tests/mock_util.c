@@ -473,3 +473,44 @@ void tmock_client_close(struct tmock *c)
     dd_buf_free(&c->last_body);
     dd_buf_free(&c->last_headers);
 }
+
+const struct dd_envelope *tok(const struct dd_envelope *e)
+{
+    ck_assert_msg(e->code == 10000, "expected success, got %lld %s %s",
+                  (long long)e->code, e->sub_code, e->sub_msg);
+    ck_assert_ptr_nonnull(e->data);
+    return e;
+}
+
+void tfails(const struct dd_envelope *e, int64_t code, const char *sub_code,
+            const char *sub_msg)
+{
+    texpect_error(e, code, sub_code);
+    if (sub_msg)
+        ck_assert_str_eq(e->sub_msg, sub_msg);
+}
+
+int64_t tnum(const struct dd_envelope *e, const char *path)
+{
+    const struct dd_json *v = tnode(e, path);
+    ck_assert_msg(v != NULL, "no %s", path);
+    ck_assert_msg(v->type == DD_JSON_NUMBER, "%s is not a number", path);
+    int64_t x = 0;
+    ck_assert_int_eq(dd_json_int64(v, &x), 0);
+    return x;
+}
+
+const char *tstr(const struct dd_envelope *e, const char *path)
+{
+    const struct dd_json *v = tnode(e, path);
+    ck_assert_msg(v != NULL, "no %s", path);
+    ck_assert_msg(v->type == DD_JSON_STRING, "%s is not a string", path);
+    return v->text;
+}
+
+size_t tcount(const struct dd_envelope *e, const char *path)
+{
+    const struct dd_json *v = tnode(e, path);
+    ck_assert_msg(v != NULL && v->type == DD_JSON_ARRAY, "%s: no array", path);
+    return v->n;
+}

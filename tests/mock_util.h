@@ -123,6 +123,21 @@ int thttp(struct tmock *t, const char *verb, const char *target,
 size_t traw(struct tmock *t, const void *data, size_t len, bool half_close,
             int wait_ms, char *reply, size_t cap);
 
+/* Asserts a success envelope with data; returns it. */
+const struct dd_envelope *tok(const struct dd_envelope *e);
+
+/* Asserts an error envelope with this code, sub_code and (when not NULL)
+ * sub_msg. */
+void tfails(const struct dd_envelope *e, int64_t code, const char *sub_code,
+            const char *sub_msg);
+
+/* The integer at a dotted path of env->data, which must be a JSON number;
+ * the text there, which must be a JSON string; the length of the array
+ * there. Each asserts its shape. */
+int64_t tnum(const struct dd_envelope *e, const char *path);
+const char *tstr(const struct dd_envelope *e, const char *path);
+size_t tcount(const struct dd_envelope *e, const char *path);
+
 /* Asserts that env is an error with `code` and `sub_code`. */
 void texpect_error(const struct dd_envelope *env, int64_t code,
                    const char *sub_code);
