@@ -264,6 +264,14 @@ static size_t utf8_seq(const unsigned char *s, size_t i, size_t len)
     return n;
 }
 
+size_t dd_utf8_seq_len(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    if (n == 0)
+        return 0;
+    return u[0] < 0x80 ? 1 : utf8_seq(u, 0, n);
+}
+
 static size_t put_utf8(char *out, unsigned long cp)
 {
     if (cp < 0x80) {

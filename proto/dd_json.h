@@ -143,6 +143,11 @@ int dd_json_int64(const struct dd_json *v, int64_t *out);
  * spaces, no '+'). Same returns as dd_json_int64. */
 int dd_parse_int64(const char *s, size_t len, int64_t *out);
 
+/* Length of the well-formed UTF-8 sequence that starts s (n bytes
+ * available): 1 for ASCII, 2-4 for a valid multi-byte character, 0 when
+ * the bytes are not valid UTF-8 (overlong, surrogate, > U+10FFFF, cut). */
+size_t dd_utf8_seq_len(const char *s, size_t n);
+
 enum dd_escape {
     DD_ESCAPE_PLAIN, /* Go/PHP: only '"', '\\', control chars, U+2028/9 */
     DD_ESCAPE_HTML,  /* Gson: also < > & = ' as \u003c \u003e \u0026 \u003d
