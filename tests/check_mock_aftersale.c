@@ -377,8 +377,8 @@ START_TEST(test_list_rejects_enum_values_outside_the_spec)
         "\"risk_flag\":0",
         "\"order_by\":[\"price desc\"]",
         "\"order_by\":[\"apply_time upward\"]",
-        "\"order_by\":[\"apply_time asc\",\"update_time asc\","
-        "\"status_deadline asc\",\"apply_time desc\"]",
+        ("\"order_by\":[\"apply_time asc\",\"update_time asc\","
+         "\"status_deadline asc\",\"apply_time desc\"]"),
         "\"order_id\":\"abc\"",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
