@@ -849,6 +849,7 @@ int dd_json_write_string(struct dd_buf *out, const char *str, size_t len,
 struct writer {
     struct dd_buf *out;
     enum dd_escape mode;
+    struct dd_buf *out2; /* when set, the HTML-safe form goes here too */
     const struct dd_json **order; /* scratch stack of member pointers */
     size_t sp, cap;
 };
@@ -868,30 +869,55 @@ static int cmp_members(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Token writers: to the plain form, and to the HTML-safe form when the
+ * writer produces both in one pass (one sort per object for both). */
+static int emit(struct writer *w, const char *s, size_t n)
+{
+    int rc = dd_buf_append(w->out, s, n);
+    if (!rc && w->out2)
+        rc = dd_buf_append(w->out2, s, n);
+    return rc;
+}
+
+static int emit_c(struct writer *w, char c)
+{
+    int rc = dd_buf_putc(w->out, c);
+    if (!rc && w->out2)
+        rc = dd_buf_putc(w->out2, c);
+    return rc;
+}
+
+static int emit_str(struct writer *w, const char *s, size_t n)
+{
+    int rc = dd_json_write_string(w->out, s, n, w->mode);
+    if (!rc && w->out2)
+        rc = dd_json_write_string(w->out2, s, n, DD_ESCAPE_HTML);
+    return rc;
+}
+
 static int write_value(struct writer *w, const struct dd_json *v)
 {
-    struct dd_buf *out = w->out;
     int rc = 0;
     switch (v->type) {
     case DD_JSON_NULL:
-        return dd_buf_append(out, "null", 4);
+        return emit(w, "null", 4);
     case DD_JSON_TRUE:
-        return dd_buf_append(out, "true", 4);
+        return emit(w, "true", 4);
     case DD_JSON_FALSE:
-        return dd_buf_append(out, "false", 5);
+        return emit(w, "false", 5);
     case DD_JSON_NUMBER:
-        return dd_buf_append(out, v->text, v->len);
+        return emit(w, v->text, v->len);
     case DD_JSON_STRING:
-        return dd_json_write_string(out, v->text, v->len, w->mode);
+        return emit_str(w, v->text, v->len);
     case DD_JSON_ARRAY:
-        rc = dd_buf_putc(out, '[');
+        rc = emit_c(w, '[');
         for (size_t k = 0; k < v->n && !rc; k++) {
             if (k)
-                rc = dd_buf_putc(out, ',');
+                rc = emit_c(w, ',');
             if (!rc)
                 rc = write_value(w, &v->kids[k]);
         }
-        return rc ? rc : dd_buf_putc(out, ']');
+        return rc ? rc : emit_c(w, ']');
     case DD_JSON_OBJECT: {
         size_t base = w->sp;
         if (w->cap - w->sp < v->n) {
@@ -919,7 +945,7 @@ static int write_value(struct writer *w, const struct dd_json *v)
                 o[j] = m;
             }
         }
-        rc = dd_buf_putc(out, '{');
+        rc = emit_c(w, '{');
         int first = 1;
         for (size_t k = 0; k < v->n && !rc; k++) {
             const struct dd_json *m = w->order[base + k];
@@ -930,17 +956,17 @@ static int write_value(struct writer *w, const struct dd_json *v)
                     continue; /* a later duplicate wins */
             }
             if (!first)
-                rc = dd_buf_putc(out, ',');
+                rc = emit_c(w, ',');
             first = 0;
             if (!rc)
-                rc = dd_json_write_string(out, m->key, m->key_len, w->mode);
+                rc = emit_str(w, m->key, m->key_len);
             if (!rc)
-                rc = dd_buf_putc(out, ':');
+                rc = emit_c(w, ':');
             if (!rc)
                 rc = write_value(w, m);
         }
         w->sp = base;
-        return rc ? rc : dd_buf_putc(out, '}');
+        return rc ? rc : emit_c(w, '}');
     }
     }
     return 0;
@@ -949,7 +975,7 @@ static int write_value(struct writer *w, const struct dd_json *v)
 int dd_json_write_canonical(struct dd_buf *out, const struct dd_json *v,
                             enum dd_escape mode)
 {
-    struct writer w = {out, mode, NULL, 0, 0};
+    struct writer w = {out, mode, NULL, NULL, 0, 0};
     int rc = write_value(&w, v);
     free(w.order);
     return rc;
@@ -1017,12 +1043,15 @@ int dd_canonical_param_json(const char *text, size_t len,
     size_t plain_start = plain->len;
     /* The canonical form is never much longer than the input. */
     dd_buf_reserve(plain, len + len / 8);
-    rc = dd_json_write_canonical(plain, doc.root, DD_ESCAPE_PLAIN);
-    if (!rc && html) {
-        if (dd_json_has_html_chars(doc.root)) {
-            dd_buf_reserve(html, len + len / 4);
-            rc = dd_json_write_canonical(html, doc.root, DD_ESCAPE_HTML);
-        } else
+    if (html && dd_json_has_html_chars(doc.root)) {
+        /* both forms in one pass */
+        dd_buf_reserve(html, len + len / 4);
+        struct writer w = {plain, DD_ESCAPE_PLAIN, html, NULL, 0, 0};
+        rc = write_value(&w, doc.root);
+        free(w.order);
+    } else {
+        rc = dd_json_write_canonical(plain, doc.root, DD_ESCAPE_PLAIN);
+        if (!rc && html)
             rc = dd_buf_append(html, plain->data + plain_start,
                                plain->len - plain_start);
     }
