@@ -477,8 +477,14 @@ static void buyer_apply(struct act *x)
 
     /* A scenario names the after-sale it creates, so that its
      * expectations can name it too. */
-    if (has_id && mock_world_aftersale(w, given_id) != MOCK_NONE) {
-        fail(x, 409, "an after-sale with id %lld already exists",
+    if (has_id && (mock_world_aftersale(w, given_id) != MOCK_NONE ||
+                   mock_world_order(w, given_id) != MOCK_NONE ||
+                   mock_world_sku_order(w, given_id) != MOCK_NONE ||
+                   mock_world_shop(w, given_id) != MOCK_NONE ||
+                   mock_world_product(w, given_id) != MOCK_NONE ||
+                   mock_world_sku(w, given_id) != MOCK_NONE)) {
+        /* ids share one space in a world (mock/WORLD.md) */
+        fail(x, 409, "the id %lld is already used in this world",
              (long long)given_id);
         return;
     }

@@ -26,7 +26,8 @@
     X(mock_order_suite)                                                        \
     X(mock_actors_suite)                                                       \
     X(mock_push_suite)                                                         \
-    X(mock_faults_suite)
+    X(mock_faults_suite)                                                       \
+    X(scenario_suite)
 
 #define DD_SUITE_DECL(fn) Suite *fn(void);
 DD_SUITES(DD_SUITE_DECL)
