@@ -145,22 +145,6 @@ static int ledger(const char *id, int64_t *sum, char *via, size_t via_len)
     return n;
 }
 
-/* POSTs a world (with its own credentials in "app") and makes it the one
- * the following calls go to, with a token for `shop_id`. */
-static void use_world(const char *world, const char *app_key,
-                      const char *secret, const char *shop_id)
-{
-    char *out = NULL;
-    long status = tadmin(&T, "POST", "/_mock/worlds", world, &out);
-    ck_assert_msg(status == 200, "POST /_mock/worlds: %ld %s", status, out);
-    free(out);
-    snprintf(T.app_key, sizeof T.app_key, "%s", app_key);
-    snprintf(T.app_secret, sizeof T.app_secret, "%s", secret);
-    snprintf(T.shop_id, sizeof T.shop_id, "%s", shop_id);
-    T.token[0] = '\0';
-    tmock_token(&T);
-}
-
 /* A shop with both assistant strategies off: a pending pre-shipment refund
  * and a return the buyer shipped back. */
 static const char off_world[] =
@@ -572,7 +556,7 @@ START_TEST(test_list_default_window_is_six_months)
         "{\"aftersale_id\":\"7010000000000000301\",\"sku_order_id\":"
         "\"6910000000000000301\",\"type\":\"unshipped_refund\",\"status\":6,"
         "\"apply_time\":\"now-1h\"}]}";
-    use_world(world, "7100000000000000002", "old-s", "31000002");
+    tmock_use_world(&T, world, "7100000000000000002", "old-s", "31000002");
     static const char *const recent[] = {"7010000000000000301", NULL};
     static const char *const both[] = {"7010000000000000301",
                                        "7010000000000000201", NULL};
@@ -619,7 +603,7 @@ START_TEST(test_another_shops_after_sales_read_as_unknown)
         "{\"aftersale_id\":\"7030000000000000101\",\"sku_order_id\":"
         "\"6930000000000000101\",\"type\":\"unshipped_refund\",\"status\":6,"
         "\"apply_time\":\"now-30m\"}]}";
-    use_world(world, "7100000000000000004", "iso-s", "33000001");
+    tmock_use_world(&T, world, "7100000000000000004", "iso-s", "33000001");
     static const char *const mine[] = {"7030000000000000001", NULL};
     static const char *const none[] = {NULL};
     int64_t now = (int64_t)time(NULL);
@@ -809,7 +793,7 @@ END_TEST
 
 START_TEST(test_cancel_send_goods_with_the_strategy_off_is_11002)
 {
-    use_world(off_world, "7100000000000000001", "off-s", "31000001");
+    tmock_use_world(&T, off_world, "7100000000000000001", "off-s", "31000001");
     tfails(call("afterSale.CancelSendGoodsSuccess",
                 "{\"aftersale_id\":\"7010000000000000001\","
                 "\"op_time\":1750000000}"),
@@ -927,7 +911,7 @@ END_TEST
 
 START_TEST(test_return_to_warehouse_with_the_strategy_off_is_11002)
 {
-    use_world(off_world, "7100000000000000001", "off-s", "31000001");
+    tmock_use_world(&T, off_world, "7100000000000000001", "off-s", "31000001");
     tfails(call("afterSale.returnGoodsToWareHouseSuccess",
                 "{\"aftersale_id\":\"7010000000000000101\","
                 "\"op_time\":1750000000}"),

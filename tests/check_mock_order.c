@@ -91,22 +91,6 @@ static const struct dd_envelope *token_create(const char *fmt, ...)
     return e;
 }
 
-/* POSTs a world (with its own credentials in "app") and makes it the one
- * the following calls go to, with a token for `shop_id`. */
-static void use_world(const char *world, const char *app_key,
-                      const char *secret, const char *shop_id)
-{
-    char *out = NULL;
-    long status = tadmin(&T, "POST", "/_mock/worlds", world, &out);
-    ck_assert_msg(status == 200, "POST /_mock/worlds: %ld %s", status, out);
-    free(out);
-    snprintf(T.app_key, sizeof T.app_key, "%s", app_key);
-    snprintf(T.app_secret, sizeof T.app_secret, "%s", secret);
-    snprintf(T.shop_id, sizeof T.shop_id, "%s", shop_id);
-    T.token[0] = '\0';
-    tmock_token(&T);
-}
-
 /* Two shops, one unshipped order each. */
 static const char two_shops[] =
     "{\"app\":{\"app_key\":\"7100000000000000003\",\"app_secret\":\"two-s\"},"
@@ -194,7 +178,7 @@ START_TEST(test_token_create_for_an_unknown_shop_has_no_authorization)
                50001, "dop.token-generate-failed:no-authorization",
                "店铺授权已失效，请重新引导商家完成店铺授权");
     /* with two shops the shop must be named */
-    use_world(two_shops, "7100000000000000003", "two-s", "32000001");
+    tmock_use_world(&T, two_shops, "7100000000000000003", "two-s", "32000001");
     tfails(token_create("{\"grant_type\":\"authorization_self\"}"), 50001,
            "dop.token-generate-failed:no-authorization", NULL);
 }
@@ -291,7 +275,7 @@ END_TEST
 
 START_TEST(test_order_detail_of_another_shops_order_is_20015)
 {
-    use_world(two_shops, "7100000000000000003", "two-s", "32000001");
+    tmock_use_world(&T, two_shops, "7100000000000000003", "two-s", "32000001");
     ck_assert_str_eq(
         tstr(order_detail("6920000000000320001"), DETAIL "order_id"),
         "6920000000000320001");
@@ -641,7 +625,7 @@ START_TEST(test_logistics_add_of_an_unknown_or_foreign_order_is_refused)
     /* a SKU order is not a shop order */
     tfails(ship("6920000000000000902", ""), 50002, "isv.business-failed:60033",
            NULL);
-    use_world(two_shops, "7100000000000000003", "two-s", "32000001");
+    tmock_use_world(&T, two_shops, "7100000000000000003", "two-s", "32000001");
     tfails(ship("6920000000000320101", ""), 50002, "isv.business-failed:60101",
            "非本店铺订单，操作失败。");
     tok(ship("6920000000000320001", ""));

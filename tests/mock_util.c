@@ -514,3 +514,17 @@ size_t tcount(const struct dd_envelope *e, const char *path)
     ck_assert_msg(v != NULL && v->type == DD_JSON_ARRAY, "%s: no array", path);
     return v->n;
 }
+
+void tmock_use_world(struct tmock *t, const char *world, const char *app_key,
+                     const char *secret, const char *shop_id)
+{
+    char *out = NULL;
+    long status = tadmin(t, "POST", "/_mock/worlds", world, &out);
+    ck_assert_msg(status == 200, "POST /_mock/worlds: %ld %s", status, out);
+    free(out);
+    snprintf(t->app_key, sizeof t->app_key, "%s", app_key);
+    snprintf(t->app_secret, sizeof t->app_secret, "%s", secret);
+    snprintf(t->shop_id, sizeof t->shop_id, "%s", shop_id);
+    t->token[0] = '\0';
+    tmock_token(t);
+}

@@ -123,6 +123,12 @@ int thttp(struct tmock *t, const char *verb, const char *target,
 size_t traw(struct tmock *t, const void *data, size_t len, bool half_close,
             int wait_ms, char *reply, size_t cap);
 
+/* Adds a world (a world file with fixed credentials) through the admin
+ * API and makes it the one t calls: its app_key, secret and shop, with a
+ * fresh token. */
+void tmock_use_world(struct tmock *t, const char *world, const char *app_key,
+                     const char *secret, const char *shop_id);
+
 /* Asserts a success envelope with data; returns it. */
 const struct dd_envelope *tok(const struct dd_envelope *e);
 
