@@ -51,7 +51,7 @@ MOCK_OBJ := $(MOCK_SRC:%.c=$(BUILD)/%.o)
 MOCK_LIB := $(BUILD)/libddmock.a
 DDMOCK := $(BUILD)/ddmock
 
-# conformance/: the scenario loader (and later the judge and the driver);
+# conformance/: the judge, the ERP driver and ddconform;
 # it may embed the mock (harness.md "Boundaries"), never client/.
 CONF_SRC := $(wildcard conformance/*.c)
 CONF_OBJ := $(CONF_SRC:%.c=$(BUILD)/%.o)

@@ -4,8 +4,8 @@
  * with the documented defaults, every broken file under
  * tests/data/scenarios/ reports exactly the lines of its .expected file
  * (typed by hand from the file, positions counted by hand), the timeline's
- * order rules, and the argument matchers of conf_args_match and
- * conf_final_match. No server: the functions are called directly.
+ * order rules, and the argument matchers of scn_args_match and
+ * scn_final_match. No server: the functions are called directly.
  *
  * Paths: scenarios/examples/ relative to the repository root (where the
  * tests run); the bad files through dd_test_data_dir().
@@ -22,7 +22,7 @@
 
 /* A scenario around `world`, `options`, `timeline` and `expect` JSON
  * texts (each may be NULL for none), parsed as "test.json". */
-static struct conf_scenario *parse_parts(const char *world, const char *options,
+static struct scn_scenario *parse_parts(const char *world, const char *options,
                                          const char *timeline,
                                          const char *expect,
                                          struct dd_buf *errs)
@@ -50,19 +50,19 @@ static struct conf_scenario *parse_parts(const char *world, const char *options,
     if (expect)
         dd_buf_printf(&text, ", \"expect\": %s", expect);
     dd_buf_puts(&text, "}");
-    struct conf_scenario *s =
-        conf_scenario_parse("test.json", text.data, text.len, errs);
+    struct scn_scenario *s =
+        scn_scenario_parse("test.json", text.data, text.len, errs);
     dd_buf_free(&text);
     return s;
 }
 
 /* Like parse_parts for a scenario that must load. */
-static struct conf_scenario *
+static struct scn_scenario *
 load_parts(const char *options, const char *timeline, const char *expect)
 {
     struct dd_buf errs;
     dd_buf_init(&errs, 0);
-    struct conf_scenario *s =
+    struct scn_scenario *s =
         parse_parts(NULL, options, timeline, expect, &errs);
     ck_assert_msg(s != NULL, "%s", dd_buf_str(&errs));
     ck_assert_uint_eq(errs.len, 0);
@@ -76,7 +76,7 @@ static char *problems_of(const char *options, const char *timeline,
 {
     struct dd_buf errs;
     dd_buf_init(&errs, 0);
-    struct conf_scenario *s =
+    struct scn_scenario *s =
         parse_parts(NULL, options, timeline, expect, &errs);
     ck_assert_ptr_null(s);
     ck_assert_uint_gt(errs.len, 0);
@@ -97,7 +97,7 @@ static bool match_text(const char *matchers, const char *value)
                   "%s", e.msg);
     ck_assert_msg(dd_json_parse(value, strlen(value), NULL, &d.v, &e) == 0,
                   "%s", e.msg);
-    bool r = conf_args_match(d.m.root, d.v.root);
+    bool r = scn_args_match(d.m.root, d.v.root);
     dd_json_doc_free(&d.m);
     dd_json_doc_free(&d.v);
     return r;
@@ -127,12 +127,12 @@ START_TEST(test_every_example_scenario_loads_without_problems)
         snprintf(path, sizeof path, "scenarios/examples/%s", de->d_name);
         struct dd_buf errs;
         dd_buf_init(&errs, 0);
-        struct conf_scenario *s = conf_scenario_load(path, &errs);
+        struct scn_scenario *s = scn_scenario_load(path, &errs);
         ck_assert_msg(s != NULL, "%s", dd_buf_str(&errs));
         ck_assert_uint_eq(errs.len, 0);
         ck_assert_int_ge(s->id, 9000);
         ck_assert_ptr_nonnull(s->world);
-        conf_scenario_free(s);
+        scn_scenario_free(s);
         dd_buf_free(&errs);
         n++;
     }
@@ -176,7 +176,7 @@ START_TEST(test_every_bad_scenario_reports_exactly_its_expected_lines)
         free(raw);
         struct dd_buf errs;
         dd_buf_init(&errs, 0);
-        struct conf_scenario *s = conf_scenario_load(path, &errs);
+        struct scn_scenario *s = scn_scenario_load(path, &errs);
         ck_assert_msg(s == NULL, "%s loaded", path);
         ck_assert_msg(strcmp(dd_buf_str(&errs), dd_buf_str(&want)) == 0,
                       "%s:\n--- got\n%s--- want\n%s", de->d_name,
@@ -195,11 +195,11 @@ START_TEST(test_a_file_that_cannot_be_read_is_reported_at_1_1)
 {
     struct dd_buf errs;
     dd_buf_init(&errs, 0);
-    ck_assert_ptr_null(conf_scenario_load("no/such/0001-file.json", &errs));
+    ck_assert_ptr_null(scn_scenario_load("no/such/0001-file.json", &errs));
     ck_assert_str_eq(dd_buf_str(&errs),
                      "no/such/0001-file.json:1:1: cannot open: No such file "
                      "or directory\n");
-    ck_assert_ptr_null(conf_scenario_load("no/such/file.json", NULL));
+    ck_assert_ptr_null(scn_scenario_load("no/such/file.json", NULL));
     dd_buf_free(&errs);
 }
 END_TEST
@@ -208,7 +208,7 @@ START_TEST(test_the_first_example_loads_with_the_documented_defaults)
 {
     struct dd_buf errs;
     dd_buf_init(&errs, 0);
-    struct conf_scenario *s = conf_scenario_load(
+    struct scn_scenario *s = scn_scenario_load(
         "scenarios/examples/unshipped-refund-written-back.json", &errs);
     ck_assert_msg(s != NULL, "%s", dd_buf_str(&errs));
     ck_assert_int_eq(s->id, 9001);
@@ -216,7 +216,7 @@ START_TEST(test_the_first_example_loads_with_the_documented_defaults)
     ck_assert_uint_eq(s->n_keywords, 2);
     ck_assert_str_eq(s->keywords[0], "happy-path");
     ck_assert_str_eq(s->keywords[1], "unshipped-refund");
-    ck_assert_int_eq(s->push, CONF_PUSH_EITHER);
+    ck_assert_int_eq(s->push, SCN_PUSH_EITHER);
     ck_assert_int_eq(s->poll_interval, 5);
     ck_assert_int_eq(s->time_scale, 0);
     ck_assert(s->max_seconds == 60);
@@ -225,20 +225,20 @@ START_TEST(test_the_first_example_loads_with_the_documented_defaults)
     ck_assert_ptr_eq(s->world, dd_json_get(s->doc.root, "world"));
 
     ck_assert_uint_eq(s->n_steps, 1);
-    const struct conf_step *st = &s->steps[0];
+    const struct scn_step *st = &s->steps[0];
     ck_assert_str_eq(st->id, "apply");
-    ck_assert_int_eq(st->when, CONF_AT);
+    ck_assert_int_eq(st->when, SCN_AT);
     ck_assert(st->at == 2);
     ck_assert(st->delay == 0);
-    ck_assert_int_eq(st->action, CONF_DO_ACTOR);
+    ck_assert_int_eq(st->action, SCN_DO_ACTOR);
     ck_assert_str_eq(st->name, "buyer.apply");
     ck_assert_str_eq(dd_json_get(st->with, "aftersale_id")->text,
                      "7100000000000000001");
 
     ck_assert_uint_eq(s->n_expects, 2);
-    const struct conf_expect *e = &s->expects[0];
-    ck_assert_int_eq(e->kind, CONF_EXPECT_CALL);
-    ck_assert_int_eq(e->level, CONF_MUST);
+    const struct scn_expect *e = &s->expects[0];
+    ck_assert_int_eq(e->kind, SCN_EXPECT_CALL);
+    ck_assert_int_eq(e->level, SCN_MUST);
     ck_assert_str_eq(e->method, "afterSale.CancelSendGoodsSuccess");
     ck_assert_str_eq(e->of, "apply");
     ck_assert_uint_eq(e->of_step, 0);
@@ -249,11 +249,11 @@ START_TEST(test_the_first_example_loads_with_the_documented_defaults)
     ck_assert_str_eq(e->because, "an unshipped refund must be written back "
                                  "once the outbound is cancelled");
     e = &s->expects[1];
-    ck_assert_int_eq(e->kind, CONF_EXPECT_FINAL);
-    ck_assert_int_eq(e->entity, CONF_ENTITY_AFTERSALE);
+    ck_assert_int_eq(e->kind, SCN_EXPECT_FINAL);
+    ck_assert_int_eq(e->entity, SCN_ENTITY_AFTERSALE);
     ck_assert_int_eq(e->entity_id, INT64_C(7100000000000000001));
     ck_assert_str_eq(e->because, "");
-    conf_scenario_free(s);
+    scn_scenario_free(s);
     dd_buf_free(&errs);
 }
 END_TEST
@@ -262,53 +262,53 @@ START_TEST(test_conditions_and_options_are_read_as_written)
 {
     struct dd_buf errs;
     dd_buf_init(&errs, 0);
-    struct conf_scenario *s = conf_scenario_load(
+    struct scn_scenario *s = scn_scenario_load(
         "scenarios/examples/return-arrives-intact.json", &errs);
     ck_assert_msg(s != NULL, "%s", dd_buf_str(&errs));
     ck_assert(s->needs_hook);
     ck_assert(s->money_safety);
     ck_assert(s->max_seconds == 90);
     ck_assert_uint_eq(s->n_steps, 4);
-    const struct conf_step *st = &s->steps[1];
-    ck_assert_int_eq(st->when, CONF_AFTER_CALL);
+    const struct scn_step *st = &s->steps[1];
+    ck_assert_int_eq(st->when, SCN_AFTER_CALL);
     ck_assert_str_eq(st->method, "afterSale.operate");
     ck_assert(st->success_only);
     ck_assert_ptr_nonnull(st->args);
     ck_assert(st->delay == 2);
     st = &s->steps[3];
-    ck_assert_int_eq(st->when, CONF_AFTER_STEP);
+    ck_assert_int_eq(st->when, SCN_AFTER_STEP);
     ck_assert_str_eq(st->ref, "delivered");
     ck_assert_uint_eq(st->ref_step, 2);
-    ck_assert_int_eq(st->action, CONF_DO_HOOK_RETURN);
-    ck_assert_uint_eq(conf_scenario_step(s, "ship-back"), 1);
-    ck_assert_uint_eq(conf_scenario_step(s, "nope"), CONF_NO_STEP);
-    conf_scenario_free(s);
+    ck_assert_int_eq(st->action, SCN_DO_HOOK_RETURN);
+    ck_assert_uint_eq(scn_scenario_step(s, "ship-back"), 1);
+    ck_assert_uint_eq(scn_scenario_step(s, "nope"), SCN_NO_STEP);
+    scn_scenario_free(s);
 
-    s = conf_scenario_load("scenarios/examples/push-forged-and-restart.json",
+    s = scn_scenario_load("scenarios/examples/push-forged-and-restart.json",
                            &errs);
     ck_assert_msg(s != NULL, "%s", dd_buf_str(&errs));
-    ck_assert_int_eq(s->push, CONF_PUSH_REQUIRED);
-    ck_assert_int_eq(s->steps[0].action, CONF_DO_FORGED_PUSH);
+    ck_assert_int_eq(s->push, SCN_PUSH_REQUIRED);
+    ck_assert_int_eq(s->steps[0].action, SCN_DO_FORGED_PUSH);
     st = &s->steps[2];
-    ck_assert_int_eq(st->when, CONF_AFTER_ACK);
+    ck_assert_int_eq(st->when, SCN_AFTER_ACK);
     ck_assert_int_eq(st->tag, 206);
     ck_assert_int_eq(st->aftersale_id, INT64_C(7100000000000000005));
-    ck_assert_int_eq(st->action, CONF_DO_RESTART_ERP);
+    ck_assert_int_eq(st->action, SCN_DO_RESTART_ERP);
     ck_assert_int_eq(st->with->type, DD_JSON_OBJECT);
     ck_assert_uint_eq(st->with->n, 0);
-    ck_assert_int_eq(s->expects[0].kind, CONF_EXPECT_NO_CALL);
-    ck_assert_int_eq(s->expects[3].level, CONF_SHOULD);
+    ck_assert_int_eq(s->expects[0].kind, SCN_EXPECT_NO_CALL);
+    ck_assert_int_eq(s->expects[3].level, SCN_SHOULD);
     ck_assert_int_eq(s->expects[3].at_most, 1);
-    conf_scenario_free(s);
+    scn_scenario_free(s);
 
-    s = conf_scenario_load("scenarios/examples/tool-app-token-expiry.json",
+    s = scn_scenario_load("scenarios/examples/tool-app-token-expiry.json",
                            &errs);
     ck_assert_msg(s != NULL, "%s", dd_buf_str(&errs));
-    ck_assert_int_eq(s->push, CONF_PUSH_FORBIDDEN);
+    ck_assert_int_eq(s->push, SCN_PUSH_FORBIDDEN);
     ck_assert_int_eq(s->time_scale, 3600);
-    ck_assert_int_eq(s->steps[0].action, CONF_DO_TOKEN);
+    ck_assert_int_eq(s->steps[0].action, SCN_DO_TOKEN);
     ck_assert_str_eq(s->steps[0].name, "token.expire");
-    conf_scenario_free(s);
+    scn_scenario_free(s);
     dd_buf_free(&errs);
 }
 END_TEST
@@ -327,7 +327,7 @@ START_TEST(
         "\"7100000000000000001\"}}";
     char tl[1024];
     snprintf(tl, sizeof tl, "[%s, %s]", apply, cancel);
-    conf_scenario_free(load_parts(NULL, tl, NULL));
+    scn_scenario_free(load_parts(NULL, tl, NULL));
     /* the other way round, the cancel runs first: refused */
     snprintf(tl, sizeof tl, "[%s, %s]", cancel, apply);
     char *p = problems_of(NULL, tl, NULL);
@@ -354,10 +354,10 @@ START_TEST(test_a_step_chained_after_the_application_may_use_its_after_sale)
         " {\"after\": {\"ack\": {\"tag\": 200, \"aftersale_id\": "
         "  \"7100000000000000001\"}}, \"do\": \"platform.agree\", \"with\": "
         "  {\"aftersale_id\": \"7100000000000000001\"}}]";
-    struct conf_scenario *s = load_parts("{\"push\": \"required\"}", tl, NULL);
+    struct scn_scenario *s = load_parts("{\"push\": \"required\"}", tl, NULL);
     ck_assert_uint_eq(s->steps[2].ref_step, 1);
     ck_assert_uint_eq(s->steps[1].ref_step, 0);
-    conf_scenario_free(s);
+    scn_scenario_free(s);
 }
 END_TEST
 
@@ -388,7 +388,7 @@ START_TEST(test_a_window_that_fits_the_run_exactly_is_accepted)
         "[{\"level\": \"MUST\", \"call\": \"afterSale.List\", \"of\": \"s\", "
         "\"within\": 50}, {\"level\": \"MUST\", \"call\": \"afterSale.List\", "
         "\"within\": 60}]";
-    conf_scenario_free(load_parts(NULL, tl, ex));
+    scn_scenario_free(load_parts(NULL, tl, ex));
     static const char ex2[] =
         "[{\"level\": \"MUST\", \"call\": \"afterSale.List\", \"of\": \"s\", "
         "\"within\": 50.5}]";
@@ -413,14 +413,14 @@ END_TEST
 
 START_TEST(test_a_scenario_without_timeline_or_expectations_loads)
 {
-    struct conf_scenario *s = load_parts(NULL, NULL, NULL);
+    struct scn_scenario *s = load_parts(NULL, NULL, NULL);
     ck_assert_uint_eq(s->n_steps, 0);
     ck_assert_uint_eq(s->n_expects, 0);
-    conf_scenario_free(s);
+    scn_scenario_free(s);
     s = load_parts("{\"push\": null, \"max_seconds\": 0.5}", "[]", "[]");
-    ck_assert_int_eq(s->push, CONF_PUSH_EITHER);
+    ck_assert_int_eq(s->push, SCN_PUSH_EITHER);
     ck_assert(s->max_seconds == 0.5);
-    conf_scenario_free(s);
+    scn_scenario_free(s);
 }
 END_TEST
 
@@ -443,17 +443,17 @@ START_TEST(test_any_bytes_are_refused_without_a_crash)
         struct dd_buf errs;
         dd_buf_init(&errs, 0);
         ck_assert_ptr_null(
-            conf_scenario_parse("x.json", inputs[i], strlen(inputs[i]), &errs));
+            scn_scenario_parse("x.json", inputs[i], strlen(inputs[i]), &errs));
         ck_assert_msg(strncmp(dd_buf_str(&errs), "x.json:", 7) == 0, "%s",
                       dd_buf_str(&errs));
         ck_assert_msg(errs.data[errs.len - 1] == '\n', "%s", errs.data);
         dd_buf_free(&errs);
         ck_assert_ptr_null(
-            conf_scenario_parse("x.json", inputs[i], strlen(inputs[i]), NULL));
+            scn_scenario_parse("x.json", inputs[i], strlen(inputs[i]), NULL));
     }
     struct dd_buf errs;
     dd_buf_init(&errs, 0);
-    ck_assert_ptr_null(conf_scenario_parse(NULL, NULL, 0, &errs));
+    ck_assert_ptr_null(scn_scenario_parse(NULL, NULL, 0, &errs));
     ck_assert_str_eq(dd_buf_str(&errs), "(scenario):1:1: no text to read\n");
     dd_buf_free(&errs);
 }
@@ -569,14 +569,14 @@ START_TEST(test_null_matchers_match_anything_and_a_missing_value_is_empty)
 {
     struct dd_json_doc d;
     struct dd_json_error e;
-    ck_assert(conf_args_match(NULL, NULL));
+    ck_assert(scn_args_match(NULL, NULL));
     ck_assert_int_eq(
         dd_json_parse("{\"a\": {\"$absent\": true}}", 24, NULL, &d, &e), 0);
-    ck_assert(conf_args_match(d.root, NULL));
+    ck_assert(scn_args_match(d.root, NULL));
     dd_json_doc_free(&d);
     ck_assert_int_eq(dd_json_parse("{\"a\": 1}", 8, NULL, &d, &e), 0);
-    ck_assert(!conf_args_match(d.root, NULL));
-    ck_assert(conf_args_match(NULL, d.root));
+    ck_assert(!scn_args_match(d.root, NULL));
+    ck_assert(scn_args_match(NULL, d.root));
     dd_json_doc_free(&d);
 }
 END_TEST
@@ -587,9 +587,9 @@ START_TEST(test_final_fields_match_the_state_without_the_entity_key)
         "[{\"level\": \"MUST\", \"final\": {\"sku_order\": "
         "\"6920000000000010001\", \"status\": \"cancelled\", \"refunded\": "
         "100}}]";
-    struct conf_scenario *s = load_parts(NULL, NULL, ex);
-    const struct conf_expect *e = &s->expects[0];
-    ck_assert_int_eq(e->entity, CONF_ENTITY_SKU_ORDER);
+    struct scn_scenario *s = load_parts(NULL, NULL, ex);
+    const struct scn_expect *e = &s->expects[0];
+    ck_assert_int_eq(e->entity, SCN_ENTITY_SKU_ORDER);
     ck_assert_int_eq(e->entity_id, INT64_C(6920000000000010001));
     struct dd_json_doc d;
     struct dd_json_error je;
@@ -598,13 +598,13 @@ START_TEST(test_final_fields_match_the_state_without_the_entity_key)
         "\"cancelled\", \"refunded\": \"100\", \"quantity\": 1}";
     static const char bad[] = "{\"status\": \"cancelled\", \"refunded\": 50}";
     ck_assert_int_eq(dd_json_parse(ok, strlen(ok), NULL, &d, &je), 0);
-    ck_assert(conf_final_match(e, d.root));
+    ck_assert(scn_final_match(e, d.root));
     dd_json_doc_free(&d);
     ck_assert_int_eq(dd_json_parse(bad, strlen(bad), NULL, &d, &je), 0);
-    ck_assert(!conf_final_match(e, d.root));
+    ck_assert(!scn_final_match(e, d.root));
     dd_json_doc_free(&d);
-    ck_assert(!conf_final_match(e, NULL));
-    conf_scenario_free(s);
+    ck_assert(!scn_final_match(e, NULL));
+    scn_scenario_free(s);
 }
 END_TEST
 

@@ -2,7 +2,7 @@
  * fuzz_scenario.c: libFuzzer target for the scenario loader
  * (conformance/scenario.c, scenarios/FORMAT.md) and the argument matchers.
  *
- * Every input goes to conf_scenario_parse as a file named "fuzz.json"
+ * Every input goes to scn_scenario_parse as a file named "fuzz.json"
  * (the file-name id check is the unit tests'). Beyond "never
  * crash", it checks the loader's contract: it returns a scenario exactly
  * when it reports nothing; every reported line is "fuzz.json:L:C: "
@@ -10,7 +10,7 @@
  * position; a loaded scenario's step references and `of` indexes are in
  * range. The matchers of a loaded scenario are run against its own
  * nodes, and any input that parses as JSON is matched against itself and
- * its members, so conf_args_match sees arbitrary shapes. The seed corpus
+ * its members, so scn_args_match sees arbitrary shapes. The seed corpus
  * holds the example scenarios and the broken test files.
  * Built by `make fuzz` (clang, -fsanitize=fuzzer,address,undefined).
  */
@@ -78,42 +78,42 @@ static void check_report(const char *errs)
 /* Matches a node against itself and each member, for crash-freedom. */
 static void exercise_match(const struct dd_json *v)
 {
-    (void)conf_args_match(v, v);
-    (void)conf_args_match(v, NULL);
+    (void)scn_args_match(v, v);
+    (void)scn_args_match(v, NULL);
     for (size_t i = 0; i < v->n && i < 16; i++) {
-        (void)conf_args_match(&v->kids[i], v);
-        (void)conf_args_match(v, &v->kids[i]);
+        (void)scn_args_match(&v->kids[i], v);
+        (void)scn_args_match(v, &v->kids[i]);
     }
 }
 
-static void check_loaded(const struct conf_scenario *s)
+static void check_loaded(const struct scn_scenario *s)
 {
     CHECK(s->world != NULL);
     CHECK(s->id >= 1);
     for (size_t i = 0; i < s->n_steps; i++) {
-        const struct conf_step *st = &s->steps[i];
+        const struct scn_step *st = &s->steps[i];
         CHECK(st->with != NULL && st->with->type == DD_JSON_OBJECT);
         CHECK(st->name && *st->name);
-        if (st->when == CONF_AFTER_STEP) {
+        if (st->when == SCN_AFTER_STEP) {
             CHECK(st->ref_step < s->n_steps && st->ref_step != i);
             CHECK(strcmp(s->steps[st->ref_step].id, st->ref) == 0);
         }
         CHECK(st->at >= 0 && st->at < s->max_seconds);
         if (st->args)
-            (void)conf_args_match(st->args, st->with);
+            (void)scn_args_match(st->args, st->with);
     }
     for (size_t i = 0; i < s->n_expects; i++) {
-        const struct conf_expect *e = &s->expects[i];
-        if (e->kind == CONF_EXPECT_CALL) {
-            CHECK(e->of_step == CONF_NO_STEP || e->of_step < s->n_steps);
+        const struct scn_expect *e = &s->expects[i];
+        if (e->kind == SCN_EXPECT_CALL) {
+            CHECK(e->of_step == SCN_NO_STEP || e->of_step < s->n_steps);
             CHECK(e->at_most < 0 || e->at_least <= e->at_most);
             CHECK(e->within >= 0 && e->within <= s->max_seconds);
         }
         if (e->args)
-            (void)conf_args_match(e->args, s->world);
-        if (e->kind == CONF_EXPECT_FINAL) {
-            (void)conf_final_match(e, s->world);
-            (void)conf_final_match(e, e->fields);
+            (void)scn_args_match(e->args, s->world);
+        if (e->kind == SCN_EXPECT_FINAL) {
+            (void)scn_final_match(e, s->world);
+            (void)scn_final_match(e, e->fields);
         }
     }
 }
@@ -122,12 +122,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct dd_buf errs;
     dd_buf_init(&errs, 0);
-    struct conf_scenario *s =
-        conf_scenario_parse(NAME, (const char *)data, size, &errs);
+    struct scn_scenario *s =
+        scn_scenario_parse(NAME, (const char *)data, size, &errs);
     if (s) {
         CHECK(errs.len == 0);
         check_loaded(s);
-        conf_scenario_free(s);
+        scn_scenario_free(s);
     } else {
         CHECK(errs.len > 0);
         check_report(errs.data);

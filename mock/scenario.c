@@ -119,7 +119,7 @@ struct apply {
 /* What the loader knows about a step's place in time. */
 struct sinfo {
     const struct dd_json *node;
-    size_t parent; /* CONF_AFTER_STEP: the step it waits for */
+    size_t parent; /* SCN_AFTER_STEP: the step it waits for */
     bool cycle;    /* part of a cycle of after:step */
     bool timed;    /* rooted at an `at`: its time is known */
     double t;      /* then: seconds after the timeline's start */
@@ -135,7 +135,7 @@ struct ld {
     const char *file;
     struct problem *pv;
     size_t pn, pcap;
-    struct conf_scenario *s;
+    struct scn_scenario *s;
     struct ent *ents;
     size_t n_ents, cap_ents;
     struct apply *applies;
@@ -791,30 +791,30 @@ static bool names_aftersale(const struct dd_json *m, int64_t id, int depth)
  */
 static bool runs_before(const struct ld *L, size_t a, size_t b)
 {
-    const struct conf_scenario *s = L->s;
+    const struct scn_scenario *s = L->s;
     size_t j = b;
     for (size_t hops = 0; hops <= s->n_steps; hops++) {
-        if (s->steps[j].when != CONF_AFTER_STEP || L->si[j].cycle ||
-            L->si[j].parent == CONF_NO_STEP)
+        if (s->steps[j].when != SCN_AFTER_STEP || L->si[j].cycle ||
+            L->si[j].parent == SCN_NO_STEP)
             break;
         j = L->si[j].parent;
         if (j == a)
             return true;
     }
-    const struct conf_step *r = &s->steps[j];
+    const struct scn_step *r = &s->steps[j];
     const struct dd_json *made = mem(s->steps[a].with, "aftersale_id");
     int64_t id;
     if (strcmp(s->steps[a].name, "buyer.apply") == 0 && made &&
         dd_json_int64(made, &id) == 0 &&
-        ((r->when == CONF_AFTER_ACK && r->aftersale_id == id) ||
-         (r->when == CONF_AFTER_CALL && names_aftersale(r->args, id, 0))))
+        ((r->when == SCN_AFTER_ACK && r->aftersale_id == id) ||
+         (r->when == SCN_AFTER_CALL && names_aftersale(r->args, id, 0))))
         return true;
     if (!L->si[a].timed || !L->si[b].timed)
         return false;
     if (L->si[a].t < L->si[b].t)
         return true;
-    return L->si[a].t == L->si[b].t && s->steps[a].when == CONF_AT &&
-           s->steps[b].when == CONF_AT && a < b;
+    return L->si[a].t == L->si[b].t && s->steps[a].when == SCN_AT &&
+           s->steps[b].when == SCN_AT && a < b;
 }
 
 /* ================================================================ matchers */
@@ -968,7 +968,7 @@ static void parse_info(struct ld *L, const struct dd_json *info)
 {
     static const char *const keys[] = {"id",        "title",       "keywords",
                                        "situation", "correct_erp", NULL};
-    struct conf_scenario *s = L->s;
+    struct scn_scenario *s = L->s;
     int64_t id;
     check_keys(L, info, "info", keys);
     const struct dd_json *idv = mem(info, "id");
@@ -1024,15 +1024,15 @@ static void parse_options(struct ld *L, const struct dd_json *o)
         "push", "poll_interval", "time_scale", "max_seconds", "hook", NULL};
     static const char *const modes[] = {"either", "required", "forbidden",
                                         NULL};
-    struct conf_scenario *s = L->s;
+    struct scn_scenario *s = L->s;
     const struct dd_json *v;
     int64_t x;
     check_keys(L, o, "options", keys);
     if ((v = mem(o, "push"))) {
         int m = is_word(L, v, "options.push", modes);
-        s->push = m == 1   ? CONF_PUSH_REQUIRED
-                  : m == 2 ? CONF_PUSH_FORBIDDEN
-                           : CONF_PUSH_EITHER;
+        s->push = m == 1   ? SCN_PUSH_REQUIRED
+                  : m == 2 ? SCN_PUSH_FORBIDDEN
+                           : SCN_PUSH_EITHER;
     }
     if (rd_int(L, o, "options", "poll_interval", false, 1, INTERVAL_MAX, &x))
         s->poll_interval = (int)x;
@@ -1183,24 +1183,24 @@ static void take_world_errors(struct ld *L, const char *text)
 /* The actions: name, kind, whether the hook or pushes are needed. */
 static const struct {
     const char *name;
-    enum conf_action kind;
+    enum scn_action kind;
 } actions[] = {
-    {"buyer.apply", CONF_DO_ACTOR},
-    {"buyer.modify", CONF_DO_ACTOR},
-    {"buyer.cancel", CONF_DO_ACTOR},
-    {"buyer.ship_return", CONF_DO_ACTOR},
-    {"logistics.deliver_return", CONF_DO_ACTOR},
-    {"platform.agree", CONF_DO_ACTOR},
-    {"platform.refuse", CONF_DO_ACTOR},
-    {"platform.arbitrate", CONF_DO_ACTOR},
-    {"warehouse.ship_request", CONF_DO_HOOK_SHIP},
-    {"warehouse.return_arrived", CONF_DO_HOOK_RETURN},
-    {"fault", CONF_DO_FAULT},
-    {"timer.fire", CONF_DO_FIRE_TIMER},
-    {"erp.restart", CONF_DO_RESTART_ERP},
-    {"push.forged", CONF_DO_FORGED_PUSH},
-    {"token.revoke", CONF_DO_TOKEN},
-    {"token.expire", CONF_DO_TOKEN},
+    {"buyer.apply", SCN_DO_ACTOR},
+    {"buyer.modify", SCN_DO_ACTOR},
+    {"buyer.cancel", SCN_DO_ACTOR},
+    {"buyer.ship_return", SCN_DO_ACTOR},
+    {"logistics.deliver_return", SCN_DO_ACTOR},
+    {"platform.agree", SCN_DO_ACTOR},
+    {"platform.refuse", SCN_DO_ACTOR},
+    {"platform.arbitrate", SCN_DO_ACTOR},
+    {"warehouse.ship_request", SCN_DO_HOOK_SHIP},
+    {"warehouse.return_arrived", SCN_DO_HOOK_RETURN},
+    {"fault", SCN_DO_FAULT},
+    {"timer.fire", SCN_DO_FIRE_TIMER},
+    {"erp.restart", SCN_DO_RESTART_ERP},
+    {"push.forged", SCN_DO_FORGED_PUSH},
+    {"token.revoke", SCN_DO_TOKEN},
+    {"token.expire", SCN_DO_TOKEN},
 };
 #define N_ACTIONS (sizeof actions / sizeof actions[0])
 
@@ -1222,18 +1222,18 @@ static void parse_step(struct ld *L, size_t i, const struct dd_json *st)
     static const char *const akeys[] = {"step",     "call", "args",
                                         "answered", "ack",  NULL};
     static const char *const answers[] = {"any", "success", NULL};
-    struct conf_scenario *s = L->s;
-    struct conf_step *x = &s->steps[i];
+    struct scn_scenario *s = L->s;
+    struct scn_step *x = &s->steps[i];
     struct sinfo *si = &L->si[i];
     const struct dd_json *v, *after;
     char path[64], what[128], buf[CLIP], h[96];
     snprintf(path, sizeof path, "timeline[%zu]", i);
     x->id = x->ref = x->method = x->name = "";
-    x->ref_step = CONF_NO_STEP;
+    x->ref_step = SCN_NO_STEP;
     x->with = &empty_object;
-    x->when = CONF_AT;
+    x->when = SCN_AT;
     si->node = st;
-    si->parent = CONF_NO_STEP;
+    si->parent = SCN_NO_STEP;
     x->pos = st->pos;
     if (st->type != DD_JSON_OBJECT) {
         report(L, st->pos, "%s: expected an object, got %s", path, a_type(st));
@@ -1303,12 +1303,12 @@ static void parse_step(struct ld *L, size_t i, const struct dd_json *st)
         if (n != 1) {
             /* reported */
         } else if (sv) {
-            x->when = CONF_AFTER_STEP;
+            x->when = SCN_AFTER_STEP;
             snprintf(what, sizeof what, "%s.step", apath);
             if (is_name(L, sv, what))
                 x->ref = sv->text;
         } else if (cv) {
-            x->when = CONF_AFTER_CALL;
+            x->when = SCN_AFTER_CALL;
             snprintf(what, sizeof what, "%s.call", apath);
             const char *m = rd_method(L, cv, what, false);
             x->method = m ? m : "";
@@ -1318,7 +1318,7 @@ static void parse_step(struct ld *L, size_t i, const struct dd_json *st)
                 x->success_only = is_word(L, v, what, answers) == 1;
             }
         } else {
-            x->when = CONF_AFTER_ACK;
+            x->when = SCN_AFTER_ACK;
             char kpath[96];
             snprintf(kpath, sizeof kpath, "%s.ack", apath);
             static const char *const kkeys[] = {"tag", "aftersale_id", NULL};
@@ -1335,7 +1335,7 @@ static void parse_step(struct ld *L, size_t i, const struct dd_json *st)
                     is_id(L, v, what, &x->aftersale_id);
                 }
             }
-            if (s->push != CONF_PUSH_REQUIRED)
+            if (s->push != SCN_PUSH_REQUIRED)
                 report(L, kv->pos,
                        "%s: waiting for an acknowledged push needs pushes: set "
                        "\"push\": \"required\" in options",
@@ -1388,7 +1388,7 @@ static void parse_step(struct ld *L, size_t i, const struct dd_json *st)
  * steps and expectations may name those after-sales. */
 static void collect_created(struct ld *L, size_t i)
 {
-    const struct conf_step *x = &L->s->steps[i];
+    const struct scn_step *x = &L->s->steps[i];
     const struct dd_json *v = mem(x->with, "aftersale_id");
     int64_t id;
     if (!v || dd_json_int64(v, &id) != 0 || id <= 0)
@@ -1418,18 +1418,18 @@ static void collect_created(struct ld *L, size_t i)
  * time of every step rooted at an `at`. */
 static void order_steps(struct ld *L)
 {
-    struct conf_scenario *s = L->s;
+    struct scn_scenario *s = L->s;
     size_t n = s->n_steps;
     const char **ids = xcalloc(n + 1, sizeof *ids);
     for (size_t i = 0; i < n; i++)
         ids[i] = s->steps[i].id;
     for (size_t i = 0; i < n; i++) {
-        struct conf_step *x = &s->steps[i];
-        if (x->when != CONF_AFTER_STEP || !*x->ref)
+        struct scn_step *x = &s->steps[i];
+        if (x->when != SCN_AFTER_STEP || !*x->ref)
             continue;
-        size_t j = conf_scenario_step(s, x->ref);
+        size_t j = scn_scenario_step(s, x->ref);
         const struct dd_json *rv = mem(mem(L->si[i].node, "after"), "step");
-        if (j == CONF_NO_STEP) {
+        if (j == SCN_NO_STEP) {
             char buf[CLIP], h[96];
             report(L, rv->pos,
                    "timeline[%zu].after.step: no step has id "
@@ -1444,7 +1444,7 @@ static void order_steps(struct ld *L)
     for (size_t i = 0; i < n; i++) {
         size_t j = L->si[i].parent;
         size_t hops = 0;
-        while (j != CONF_NO_STEP && j != i && hops++ <= n)
+        while (j != SCN_NO_STEP && j != i && hops++ <= n)
             j = L->si[j].parent;
         if (j != i)
             continue;
@@ -1479,16 +1479,16 @@ static void order_steps(struct ld *L)
     }
     /* Times: walk each chain up to its root. */
     for (size_t i = 0; i < n; i++) {
-        if (s->steps[i].when != CONF_AFTER_STEP || L->si[i].cycle)
+        if (s->steps[i].when != SCN_AFTER_STEP || L->si[i].cycle)
             continue;
         double t = 0;
         size_t j = i, hops = 0;
-        while (j != CONF_NO_STEP && s->steps[j].when == CONF_AFTER_STEP &&
+        while (j != SCN_NO_STEP && s->steps[j].when == SCN_AFTER_STEP &&
                hops++ <= n) {
             t += s->steps[j].delay;
             j = L->si[j].parent;
         }
-        if (j == CONF_NO_STEP || s->steps[j].when != CONF_AT || !L->si[j].timed)
+        if (j == SCN_NO_STEP || s->steps[j].when != SCN_AT || !L->si[j].timed)
             continue;
         L->si[i].timed = true;
         L->si[i].t = t + L->si[j].t;
@@ -1497,8 +1497,8 @@ static void order_steps(struct ld *L)
      * chain first crosses the end. */
     for (size_t i = 0; i < n; i++) {
         size_t p = L->si[i].parent;
-        if (s->steps[i].when != CONF_AFTER_STEP || !L->si[i].timed ||
-            L->si[i].t < s->max_seconds || p == CONF_NO_STEP ||
+        if (s->steps[i].when != SCN_AFTER_STEP || !L->si[i].timed ||
+            L->si[i].t < s->max_seconds || p == SCN_NO_STEP ||
             L->si[p].t >= s->max_seconds || s->steps[i].delay >= s->max_seconds)
             continue;
         report(L, L->si[i].node->pos,
@@ -2013,7 +2013,7 @@ static void check_fault(struct ld *L, const struct dd_json *w,
                       : "the platform (give a \"method\" for an API's own "
                         "rows)");
     }
-    if (kind >= 0 && fault_kinds[kind].push && L->s->push != CONF_PUSH_REQUIRED)
+    if (kind >= 0 && fault_kinds[kind].push && L->s->push != SCN_PUSH_REQUIRED)
         report(L, kv->pos,
                "%s.kind: %s needs pushes: set \"push\": \"required\" in "
                "options",
@@ -2023,8 +2023,8 @@ static void check_fault(struct ld *L, const struct dd_json *w,
 /* Pass 3 over one step: its action's arguments. */
 static void check_step_args(struct ld *L, size_t i)
 {
-    struct conf_scenario *s = L->s;
-    const struct conf_step *x = &s->steps[i];
+    struct scn_scenario *s = L->s;
+    const struct scn_step *x = &s->steps[i];
     const struct dd_json *st = L->si[i].node;
     char path[80], what[192];
     if (st->type != DD_JSON_OBJECT)
@@ -2038,7 +2038,7 @@ static void check_step_args(struct ld *L, size_t i)
     snprintf(path, sizeof path, "timeline[%zu].with", i);
     const struct dd_json *w = x->with;
     const struct dd_json *dv = mem(st, "do");
-    if (x->action == CONF_DO_HOOK_SHIP || x->action == CONF_DO_HOOK_RETURN) {
+    if (x->action == SCN_DO_HOOK_SHIP || x->action == SCN_DO_HOOK_RETURN) {
         s->money_safety = true;
         if (!s->needs_hook)
             report(L, dv->pos,
@@ -2046,7 +2046,7 @@ static void check_step_args(struct ld *L, size_t i)
                    "\"hook\": true in options",
                    i, x->name);
     }
-    if (x->action == CONF_DO_FORGED_PUSH && s->push != CONF_PUSH_REQUIRED)
+    if (x->action == SCN_DO_FORGED_PUSH && s->push != SCN_PUSH_REQUIRED)
         report(L, dv->pos,
                "timeline[%zu].do: push.forged needs pushes: set \"push\": "
                "\"required\" in options",
@@ -2057,7 +2057,7 @@ static void check_step_args(struct ld *L, size_t i)
     if (wv && wv->type != DD_JSON_OBJECT)
         return;
     const struct dd_json *where = wv ? wv : st;
-    if (x->action == CONF_DO_FAULT) {
+    if (x->action == SCN_DO_FAULT) {
         check_fault(L, w, where, path);
         return;
     }
@@ -2082,7 +2082,7 @@ static void check_step_args(struct ld *L, size_t i)
     }
     if (strcmp(x->name, "buyer.apply") == 0)
         check_apply(L, w, where, path);
-    else if (x->action == CONF_DO_HOOK_SHIP)
+    else if (x->action == SCN_DO_HOOK_SHIP)
         check_ship_request(L, w, path);
 }
 
@@ -2106,7 +2106,7 @@ static const char *const sku_order_fields[] = {"sku_order", "status",
 /* The fields of a final expectation, checked against the world-file
  * vocabulary of each entity. */
 static void check_final_fields(struct ld *L, const struct dd_json *f,
-                               const char *path, enum conf_entity ent)
+                               const char *path, enum scn_entity ent)
 {
     static const char *const order_status[] = {
         "paid", "partly_shipped", "shipped", "cancelled", "done", NULL};
@@ -2126,7 +2126,7 @@ static void check_final_fields(struct ld *L, const struct dd_json *f,
             continue;
         fields++;
         snprintf(what, sizeof what, "%s.%s", path, clip(buf, key));
-        if (ent == CONF_ENTITY_AFTERSALE) {
+        if (ent == SCN_ENTITY_AFTERSALE) {
             if (strcmp(key, "status") == 0) {
                 if (is_int(L, v, what, 0, INT32_MAX, &x) && x != 6 && x != 7 &&
                     x != 11 && x != 12 && x != 27 && x != 28 && x != 29)
@@ -2149,7 +2149,7 @@ static void check_final_fields(struct ld *L, const struct dd_json *f,
                 is_bool(L, v, what, &b);
             else if (strcmp(key, "type") == 0)
                 is_word(L, v, what, as_type_words);
-        } else if (ent == CONF_ENTITY_ORDER) {
+        } else if (ent == SCN_ENTITY_ORDER) {
             if (strcmp(key, "status") == 0)
                 is_word(L, v, what, order_status);
         } else {
@@ -2166,7 +2166,7 @@ static void check_final_fields(struct ld *L, const struct dd_json *f,
                path);
 }
 
-static void parse_final(struct ld *L, struct conf_expect *e,
+static void parse_final(struct ld *L, struct scn_expect *e,
                         const struct dd_json *f, const char *path)
 {
     static const char *const ents[] = {"aftersale", "order", "sku_order", NULL};
@@ -2214,7 +2214,7 @@ static void parse_final(struct ld *L, struct conf_expect *e,
     }
     static const char *const *const field_lists[] = {
         aftersale_fields, order_fields, sku_order_fields};
-    e->entity = (enum conf_entity)which;
+    e->entity = (enum scn_entity)which;
     check_keys(L, f, path, field_lists[which]);
     const struct dd_json *idv = mem(f, ents[which]);
     snprintf(what, sizeof what, "%s.%s", path, ents[which]);
@@ -2248,14 +2248,14 @@ static void parse_expect(struct ld *L, size_t i, const struct dd_json *o)
     static const char *const answers[] = {"any", "success", NULL};
     static const char *const call_only[] = {"within",  "of",       "at_least",
                                             "at_most", "answered", NULL};
-    struct conf_scenario *s = L->s;
-    struct conf_expect *e = &s->expects[i];
+    struct scn_scenario *s = L->s;
+    struct scn_expect *e = &s->expects[i];
     const struct dd_json *v;
     char path[64], what[128], buf[CLIP], h[96];
     int64_t x;
     snprintf(path, sizeof path, "expect[%zu]", i);
     e->id = e->method = e->of = e->because = "";
-    e->of_step = CONF_NO_STEP;
+    e->of_step = SCN_NO_STEP;
     e->at_least = 1;
     e->at_most = -1;
     e->pos = o->pos;
@@ -2275,7 +2275,7 @@ static void parse_expect(struct ld *L, size_t i, const struct dd_json *o)
         missing(L, o, path, "level");
     else {
         snprintf(what, sizeof what, "%s.level", path);
-        e->level = is_word(L, v, what, levels) == 1 ? CONF_SHOULD : CONF_MUST;
+        e->level = is_word(L, v, what, levels) == 1 ? SCN_SHOULD : SCN_MUST;
     }
     rd_str(L, o, path, "because", false, 1024, true, &e->because);
     const struct dd_json *cv = mem(o, "call"), *nv = mem(o, "no_call"),
@@ -2302,7 +2302,7 @@ static void parse_expect(struct ld *L, size_t i, const struct dd_json *o)
                        call_only[k]);
     }
     if (fv) {
-        e->kind = CONF_EXPECT_FINAL;
+        e->kind = SCN_EXPECT_FINAL;
         if ((v = dd_json_get(o, "args")))
             report(L, v->key_pos,
                    "%s.args: only applies to \"call\" and \"no_call\"", path);
@@ -2310,7 +2310,7 @@ static void parse_expect(struct ld *L, size_t i, const struct dd_json *o)
         parse_final(L, e, fv, what);
         return;
     }
-    e->kind = cv ? CONF_EXPECT_CALL : CONF_EXPECT_NO_CALL;
+    e->kind = cv ? SCN_EXPECT_CALL : SCN_EXPECT_NO_CALL;
     snprintf(what, sizeof what, "%s.%s", path, cv ? "call" : "no_call");
     const char *m = rd_method(L, cv ? cv : nv, what, nv != NULL);
     e->method = m ? m : "";
@@ -2342,8 +2342,8 @@ static void parse_expect(struct ld *L, size_t i, const struct dd_json *o)
         snprintf(what, sizeof what, "%s.of", path);
         if (is_name(L, v, what)) {
             e->of = v->text;
-            e->of_step = conf_scenario_step(s, v->text);
-            if (e->of_step == CONF_NO_STEP) {
+            e->of_step = scn_scenario_step(s, v->text);
+            if (e->of_step == SCN_NO_STEP) {
                 const char **ids = xcalloc(s->n_steps + 1, sizeof *ids);
                 for (size_t k = 0; k < s->n_steps; k++)
                     ids[k] = s->steps[k].id;
@@ -2365,7 +2365,7 @@ static void parse_expect(struct ld *L, size_t i, const struct dd_json *o)
             return;
         }
         size_t j = e->of_step;
-        if (j != CONF_NO_STEP && L->si[j].timed) {
+        if (j != SCN_NO_STEP && L->si[j].timed) {
             if (L->si[j].t < s->max_seconds &&
                 L->si[j].t + e->within > s->max_seconds)
                 report(L, v->pos,
@@ -2390,17 +2390,17 @@ static void parse_expect(struct ld *L, size_t i, const struct dd_json *o)
 
 /* ================================================================ load */
 
-size_t conf_scenario_step(const struct conf_scenario *s, const char *id)
+size_t scn_scenario_step(const struct scn_scenario *s, const char *id)
 {
     if (!id || !*id)
-        return CONF_NO_STEP;
+        return SCN_NO_STEP;
     for (size_t i = 0; i < s->n_steps; i++)
         if (s->steps[i].id && strcmp(s->steps[i].id, id) == 0)
             return i;
-    return CONF_NO_STEP;
+    return SCN_NO_STEP;
 }
 
-void conf_scenario_free(struct conf_scenario *s)
+void scn_scenario_free(struct scn_scenario *s)
 {
     if (!s)
         return;
@@ -2427,7 +2427,7 @@ static void check_all(struct ld *L, const struct dd_json *root)
 {
     static const char *const keys[] = {"$schema", "format",   "info",   "world",
                                        "options", "timeline", "expect", NULL};
-    struct conf_scenario *s = L->s;
+    struct scn_scenario *s = L->s;
     const struct dd_json *v;
     int64_t fmt;
     check_keys(L, root, "scenario", keys);
@@ -2436,12 +2436,12 @@ static void check_all(struct ld *L, const struct dd_json *root)
     if (!mem(root, "format"))
         report(L, root->pos,
                "scenario: missing \"format\" (write \"format\": %d)",
-               CONF_FORMAT_VERSION);
+               SCN_FORMAT_VERSION);
     else if (rd_int(L, root, "scenario", "format", true, 1, INT32_MAX, &fmt) &&
-             fmt != CONF_FORMAT_VERSION)
+             fmt != SCN_FORMAT_VERSION)
         report(L, mem(root, "format")->pos,
                "scenario.format: format %lld is not supported (only %d)",
-               (long long)fmt, CONF_FORMAT_VERSION);
+               (long long)fmt, SCN_FORMAT_VERSION);
     if ((v = rd_object(L, root, "scenario", "info", true)))
         parse_info(L, v);
     if ((v = rd_object(L, root, "scenario", "options", false)))
@@ -2480,16 +2480,16 @@ static void check_all(struct ld *L, const struct dd_json *root)
         parse_expect(L, i, &ex->kids[i]);
 }
 
-struct conf_scenario *conf_scenario_parse(const char *name, const char *text,
+struct scn_scenario *scn_scenario_parse(const char *name, const char *text,
                                           size_t len, struct dd_buf *errs)
 {
     struct ld L;
-    struct conf_scenario *s = xcalloc(1, sizeof *s);
+    struct scn_scenario *s = xcalloc(1, sizeof *s);
     struct dd_json_limits lim = {MAX_DEPTH, MAX_FILE_BYTES};
     struct dd_json_error jerr;
     memset(&L, 0, sizeof L);
     s->path = xstrdup(name ? name : "(scenario)");
-    s->push = CONF_PUSH_EITHER;
+    s->push = SCN_PUSH_EITHER;
     s->poll_interval = 5;
     s->max_seconds = 60;
     L.file = s->path;
@@ -2508,11 +2508,11 @@ struct conf_scenario *conf_scenario_parse(const char *name, const char *text,
     if (L.pn == 0)
         return s;
     flush_problems(&L, errs);
-    conf_scenario_free(s);
+    scn_scenario_free(s);
     return NULL;
 }
 
-struct conf_scenario *conf_scenario_load(const char *path, struct dd_buf *errs)
+struct scn_scenario *scn_scenario_load(const char *path, struct dd_buf *errs)
 {
     FILE *f = fopen(path, "rb");
     char *text = NULL;
@@ -2552,7 +2552,7 @@ struct conf_scenario *conf_scenario_load(const char *path, struct dd_buf *errs)
         return NULL;
     }
     fclose(f);
-    struct conf_scenario *s = conf_scenario_parse(path, text, len, errs);
+    struct scn_scenario *s = scn_scenario_parse(path, text, len, errs);
     free(text);
     return s;
 }
@@ -2623,7 +2623,7 @@ static bool match(const struct dd_json *m, const struct dd_json *v, int depth)
     return scalar_eq(m, v);
 }
 
-bool conf_args_match(const struct dd_json *matchers,
+bool scn_args_match(const struct dd_json *matchers,
                      const struct dd_json *value)
 {
     if (!matchers)
@@ -2633,7 +2633,7 @@ bool conf_args_match(const struct dd_json *matchers,
     return match(matchers, value, 0);
 }
 
-bool conf_final_match(const struct conf_expect *e, const struct dd_json *state)
+bool scn_final_match(const struct scn_expect *e, const struct dd_json *state)
 {
     static const char *const ents[] = {"aftersale", "order", "sku_order"};
     const struct dd_json *f = e->fields;

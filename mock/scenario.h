@@ -20,10 +20,10 @@
  *
  * Ownership: a scenario owns its JSON document; every string and node in
  * it (ids, names, methods, action arguments, argument matchers) is
- * borrowed from that document and lives until conf_scenario_free.
+ * borrowed from that document and lives until scn_scenario_free.
  */
-#ifndef CONF_SCENARIO_H
-#define CONF_SCENARIO_H
+#ifndef SCN_SCENARIO_H
+#define SCN_SCENARIO_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -32,94 +32,94 @@
 #include "dd_buf.h"
 #include "dd_json.h"
 
-#define CONF_FORMAT_VERSION 1
-#define CONF_NO_STEP        SIZE_MAX /* "no step": the timeline's start */
+#define SCN_FORMAT_VERSION 1
+#define SCN_NO_STEP        SIZE_MAX /* "no step": the timeline's start */
 
-enum conf_push_mode {
-    CONF_PUSH_EITHER,
-    CONF_PUSH_REQUIRED,
-    CONF_PUSH_FORBIDDEN
+enum scn_push_mode {
+    SCN_PUSH_EITHER,
+    SCN_PUSH_REQUIRED,
+    SCN_PUSH_FORBIDDEN
 };
 
-enum conf_level { CONF_MUST, CONF_SHOULD };
+enum scn_level { SCN_MUST, SCN_SHOULD };
 
 /* What a timeline step does; `name` says exactly which action. */
-enum conf_action {
-    CONF_DO_ACTOR,       /* buyer.*, logistics.*, platform.* (admin actor) */
-    CONF_DO_HOOK_SHIP,   /* warehouse.ship_request to the ERP's hook */
-    CONF_DO_HOOK_RETURN, /* warehouse.return_arrived to the ERP's hook */
-    CONF_DO_FAULT,       /* arm a fault (the faults admin body) */
-    CONF_DO_FIRE_TIMER,  /* fire an after-sale's pending platform timer */
-    CONF_DO_RESTART_ERP, /* SIGKILL the ERP's group, start it again */
-    CONF_DO_FORGED_PUSH, /* inject a forged push */
-    CONF_DO_TOKEN,       /* token.revoke / token.expire */
+enum scn_action {
+    SCN_DO_ACTOR,       /* buyer.*, logistics.*, platform.* (admin actor) */
+    SCN_DO_HOOK_SHIP,   /* warehouse.ship_request to the ERP's hook */
+    SCN_DO_HOOK_RETURN, /* warehouse.return_arrived to the ERP's hook */
+    SCN_DO_FAULT,       /* arm a fault (the faults admin body) */
+    SCN_DO_FIRE_TIMER,  /* fire an after-sale's pending platform timer */
+    SCN_DO_RESTART_ERP, /* SIGKILL the ERP's group, start it again */
+    SCN_DO_FORGED_PUSH, /* inject a forged push */
+    SCN_DO_TOKEN,       /* token.revoke / token.expire */
 };
 
 /* When a step runs: at a time offset, or when a condition is first met
  * (then after `delay` seconds). Each step runs at most once. */
-enum conf_when {
-    CONF_AT,         /* `at` seconds after the timeline starts */
-    CONF_AFTER_STEP, /* after step `ref` ran */
-    CONF_AFTER_CALL, /* after the ERP called `method` with matching args */
-    CONF_AFTER_ACK,  /* after a push of `tag` (about `aftersale_id` when
+enum scn_when {
+    SCN_AT,         /* `at` seconds after the timeline starts */
+    SCN_AFTER_STEP, /* after step `ref` ran */
+    SCN_AFTER_CALL, /* after the ERP called `method` with matching args */
+    SCN_AFTER_ACK,  /* after a push of `tag` (about `aftersale_id` when
                         given) was acknowledged */
 };
 
-struct conf_step {
+struct scn_step {
     const char *id; /* optional name ("" when none) */
     struct dd_json_pos pos;
-    enum conf_when when;
-    double at;                  /* CONF_AT: seconds, 0 <= at < max_seconds */
+    enum scn_when when;
+    double at;                  /* SCN_AT: seconds, 0 <= at < max_seconds */
     double delay;               /* after the condition, seconds (>= 0) */
-    const char *ref;            /* CONF_AFTER_STEP: a step id */
-    size_t ref_step;            /* CONF_AFTER_STEP: its index in steps */
-    const char *method;         /* CONF_AFTER_CALL */
-    const struct dd_json *args; /* CONF_AFTER_CALL matchers, or NULL */
-    bool success_only;          /* CONF_AFTER_CALL: only a call answered
+    const char *ref;            /* SCN_AFTER_STEP: a step id */
+    size_t ref_step;            /* SCN_AFTER_STEP: its index in steps */
+    const char *method;         /* SCN_AFTER_CALL */
+    const struct dd_json *args; /* SCN_AFTER_CALL matchers, or NULL */
+    bool success_only;          /* SCN_AFTER_CALL: only a call answered
                                    code 10000 counts */
-    int tag;                    /* CONF_AFTER_ACK: 200..208 */
-    int64_t aftersale_id;       /* CONF_AFTER_ACK filter, 0 = any */
-    enum conf_action action;
+    int tag;                    /* SCN_AFTER_ACK: 200..208 */
+    int64_t aftersale_id;       /* SCN_AFTER_ACK filter, 0 = any */
+    enum scn_action action;
     const char *name;           /* the action as written ("buyer.apply") */
     const struct dd_json *with; /* the action's arguments: an object,
                                    never NULL ({} when absent) */
 };
 
-enum conf_expect_kind {
-    CONF_EXPECT_CALL,    /* the ERP must call method (with args) */
-    CONF_EXPECT_NO_CALL, /* the ERP must never call method (with args) */
-    CONF_EXPECT_FINAL,   /* an entity's final state */
+enum scn_expect_kind {
+    SCN_EXPECT_CALL,    /* the ERP must call method (with args) */
+    SCN_EXPECT_NO_CALL, /* the ERP must never call method (with args) */
+    SCN_EXPECT_FINAL,   /* an entity's final state */
 };
 
-enum conf_entity {
-    CONF_ENTITY_AFTERSALE, /* "aftersale": an after-sale */
-    CONF_ENTITY_ORDER,     /* "order": a shop order */
-    CONF_ENTITY_SKU_ORDER, /* "sku_order": one line of an order */
+enum scn_entity {
+    SCN_ENTITY_AFTERSALE, /* "aftersale": an after-sale */
+    SCN_ENTITY_ORDER,     /* "order": a shop order */
+    SCN_ENTITY_SKU_ORDER, /* "sku_order": one line of an order */
 };
 
-struct conf_expect {
+struct scn_expect {
     const char *id; /* "" when none */
     struct dd_json_pos pos;
-    enum conf_level level;
-    enum conf_expect_kind kind;
+    enum scn_level level;
+    enum scn_expect_kind kind;
     const char *method;           /* CALL, NO_CALL */
     const struct dd_json *args;   /* matchers, or NULL for any */
     const char *of;               /* CALL: "within" counts from this step
                                      ("" = the timeline's start) */
-    size_t of_step;               /* CALL: its index, or CONF_NO_STEP */
+    size_t of_step;               /* CALL: its index, or SCN_NO_STEP */
     double within;                /* CALL: seconds, 0 = by the run's end */
     int at_least, at_most;        /* CALL: counts (at_most -1 = no bound) */
     bool success_only;            /* CALL: count only answers 10000 */
-    enum conf_entity entity;      /* FINAL */
+    enum scn_entity entity;      /* FINAL */
     int64_t entity_id;            /* FINAL */
     const struct dd_json *fields; /* FINAL: the "final" object itself: its
                                      entity key names the entity, every
                                      other member is a field matcher (see
-                                     conf_final_match) */
+                                     scn_final_match) */
     const char *because; /* optional sentence for the report ("" if none) */
 };
 
-struct conf_scenario {
+struct scn_scenario {
     char *path; /* owned: the name given to the loader */
     /* info */
     int id;
@@ -132,15 +132,15 @@ struct conf_scenario {
      * mock_world_from_json, has at least one shop, and no credentials) */
     const struct dd_json *world;
     /* options */
-    enum conf_push_mode push; /* default CONF_PUSH_EITHER */
+    enum scn_push_mode push; /* default SCN_PUSH_EITHER */
     int poll_interval;        /* seconds, default 5 */
     int64_t time_scale;       /* 0 = the runner's default */
     double max_seconds;       /* default 60 */
     bool needs_hook;          /* default false */
     /* timeline and expectations */
-    struct conf_step *steps;
+    struct scn_step *steps;
     size_t n_steps;
-    struct conf_expect *expects;
+    struct scn_expect *expects;
     size_t n_expects;
     /* money-safety scenario: shipping or returns happen (set by the
      * loader from the timeline: any hook step) */
@@ -149,22 +149,22 @@ struct conf_scenario {
 };
 
 /* Loads and validates a scenario file. Returns a new scenario (free with
- * conf_scenario_free), or NULL with every problem appended to `errs` as
+ * scn_scenario_free), or NULL with every problem appended to `errs` as
  * "file:line:col: message" lines (a file that cannot be read: at 1:1).
  * `errs` may be NULL. */
-struct conf_scenario *conf_scenario_load(const char *path, struct dd_buf *errs);
+struct scn_scenario *scn_scenario_load(const char *path, struct dd_buf *errs);
 
 /* The same from `len` bytes already in memory (any bytes: never crashes);
  * `name` stands for the file name in messages and in the info.id check
  * (a base name "NNNN-slug.json" must carry info.id NNNN). */
-struct conf_scenario *conf_scenario_parse(const char *name, const char *text,
+struct scn_scenario *scn_scenario_parse(const char *name, const char *text,
                                           size_t len, struct dd_buf *errs);
 
 /* Frees a scenario and everything it owns. NULL is a no-op. */
-void conf_scenario_free(struct conf_scenario *s);
+void scn_scenario_free(struct scn_scenario *s);
 
-/* Returns the index of the step with id `id`, or CONF_NO_STEP. */
-size_t conf_scenario_step(const struct conf_scenario *s, const char *id);
+/* Returns the index of the step with id `id`, or SCN_NO_STEP. */
+size_t scn_scenario_step(const struct scn_scenario *s, const char *id);
 
 /* True when every key of `matchers` (an object) matches `value` (an
  * object): numbers and numeric strings compare as integers (ids travel
@@ -175,13 +175,13 @@ size_t conf_scenario_step(const struct conf_scenario *s, const char *id);
  * ({"$absent": false}: present and not null); a literal null matches
  * absent or null. NULL matchers match anything; a NULL or non-object
  * `value` counts as {}. */
-bool conf_args_match(const struct dd_json *matchers,
+bool scn_args_match(const struct dd_json *matchers,
                      const struct dd_json *value);
 
 /* True when the entity state `state` (an object in the world-file form of
  * mock/WORLD.md, e.g. {"status": 12, "refund_status": 3, ...}; a SKU
  * order's also has "refunded") matches every field of final expectation
- * `e`, with conf_args_match's rules; the entity key is not a field. */
-bool conf_final_match(const struct conf_expect *e, const struct dd_json *state);
+ * `e`, with scn_args_match's rules; the entity key is not a field. */
+bool scn_final_match(const struct scn_expect *e, const struct dd_json *state);
 
 #endif
