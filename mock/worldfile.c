@@ -3252,3 +3252,92 @@ void mock_world_dump(const struct mock_world *w, struct dd_jw *out)
     dd_jw_kstr(out, "rng_state", num);
     dd_jw_object_end(out);
 }
+
+/* ============================================================ states */
+
+static void state_aftersale(const struct mock_world *w,
+                            const struct mock_aftersale *a, struct dd_jw *out)
+{
+    char key[24];
+    dd_int64_to_str(a->aftersale_id, key);
+    dd_jw_key(out, key);
+    dd_jw_object_begin(out);
+    dd_jw_kint_str(out, "order_id", w->orders.v[a->order].order_id);
+    dd_jw_kint_str(out, "sku_order_id",
+                   w->sku_orders.v[a->sku_order].sku_order_id);
+    put_name(out, "type", as_types, a->type);
+    dd_jw_kint(out, "status", a->status);
+    dd_jw_kint(out, "refund_status", a->refund_status);
+    dd_jw_kint(out, "refund_type", a->refund_type);
+    dd_jw_kint(out, "refund_amount", a->refund_amount);
+    dd_jw_kint(out, "refund_post_amount", a->refund_post_amount);
+    dd_jw_kint(out, "quantity", a->quantity);
+    dd_jw_kbool(out, "got_pkg", a->got_pkg != 0);
+    dd_jw_kint(out, "arbitrate_status", a->arbitrate_status);
+    dd_jw_kint(out, "apply_time", a->apply_time);
+    dd_jw_kint(out, "update_time", a->update_time);
+    dd_jw_kint(out, "refund_time", a->refund_time);
+    dd_jw_kbool(out, "final", mock_aftersale_is_final(a));
+    dd_jw_object_end(out);
+}
+
+void mock_world_state(const struct mock_world *w, struct dd_jw *out)
+{
+    char key[24];
+    dd_jw_object_begin(out);
+    dd_jw_key(out, "aftersales");
+    dd_jw_object_begin(out);
+    for (uint32_t i = 0; i < w->aftersales.n; i++)
+        state_aftersale(w, &w->aftersales.v[i], out);
+    dd_jw_object_end(out);
+    dd_jw_key(out, "orders");
+    dd_jw_object_begin(out);
+    for (uint32_t i = 0; i < w->orders.n; i++) {
+        const struct mock_order *o = &w->orders.v[i];
+        dd_int64_to_str(o->order_id, key);
+        dd_jw_key(out, key);
+        dd_jw_object_begin(out);
+        put_name(out, "status", order_statuses, o->status);
+        dd_jw_kint_str(out, "shop_id", w->shops.v[o->shop].shop_id);
+        dd_jw_object_end(out);
+    }
+    dd_jw_object_end(out);
+    dd_jw_key(out, "sku_orders");
+    dd_jw_object_begin(out);
+    for (uint32_t i = 0; i < w->sku_orders.n; i++) {
+        const struct mock_sku_order *so = &w->sku_orders.v[i];
+        dd_int64_to_str(so->sku_order_id, key);
+        dd_jw_key(out, key);
+        dd_jw_object_begin(out);
+        dd_jw_kint_str(out, "order_id", w->orders.v[so->order].order_id);
+        put_name(out, "status", line_statuses, so->status);
+        dd_jw_kint(out, "quantity", so->quantity);
+        dd_jw_kint(out, "paid", so->pay_amount + so->post_amount);
+        dd_jw_kint(out, "refunded", so->refunded);
+        dd_jw_key(out, "open_aftersale");
+        uint32_t as = so->aftersale;
+        if (as != MOCK_NONE && !mock_aftersale_is_final(&w->aftersales.v[as]))
+            dd_jw_int_str(out, w->aftersales.v[as].aftersale_id);
+        else
+            dd_jw_null(out);
+        dd_jw_object_end(out);
+    }
+    dd_jw_object_end(out);
+    dd_jw_key(out, "refunds");
+    dd_jw_array_begin(out);
+    for (uint32_t i = 0; i < w->refunds.n; i++) {
+        const struct mock_refund *r = &w->refunds.v[i];
+        dd_jw_object_begin(out);
+        dd_jw_kint(out, "time", r->time);
+        if (r->aftersale != MOCK_NONE)
+            dd_jw_kint_str(out, "aftersale_id",
+                           w->aftersales.v[r->aftersale].aftersale_id);
+        dd_jw_kint_str(out, "sku_order_id",
+                       w->sku_orders.v[r->sku_order].sku_order_id);
+        dd_jw_kint(out, "amount", r->amount);
+        dd_jw_kstr(out, "via", r->via ? r->via : "");
+        dd_jw_object_end(out);
+    }
+    dd_jw_array_end(out);
+    dd_jw_object_end(out);
+}

@@ -62,4 +62,15 @@ struct mock_world *mock_world_generate(const struct mock_gen_spec *spec,
  * that mock_world_from_json restores it exactly (credentials included). */
 void mock_world_dump(const struct mock_world *w, struct dd_jw *out);
 
+/* Writes the compact state the judge reads (a run's "final" journal entry,
+ * the hook events' snapshots): {"aftersales": {ID: {order_id, sku_order_id,
+ * type, status, refund_status, refund_type, refund_amount,
+ * refund_post_amount, quantity, got_pkg, arbitrate_status, apply_time,
+ * update_time, refund_time, final}}, "orders": {ID: {status, shop_id}},
+ * "sku_orders": {ID: {order_id, status, quantity, paid, refunded,
+ * open_aftersale (an id or null)}}, "refunds": [{time, aftersale_id,
+ * sku_order_id, amount, via}]}. Ids are strings; names are the world
+ * file's (mock/WORLD.md). */
+void mock_world_state(const struct mock_world *w, struct dd_jw *out);
+
 #endif
