@@ -33,7 +33,7 @@
 #define ELLIPSIS_LEN 3
 
 /* The three JSON texts of an entry, and what is known of each. */
-enum { T_PARAMS, T_RESPONSE, T_EXPLAIN, T_COUNT };
+enum { T_PARAMS, T_RESPONSE, T_EXPLAIN, T_SEEN, T_COUNT };
 enum { TEXT_UNKNOWN, TEXT_JSON, TEXT_STRING };
 
 struct slot {
@@ -87,8 +87,8 @@ struct mock_journal *mock_journal_new(size_t capacity, const char *jsonl_path,
 static size_t text_bytes(const struct mock_journal_entry *e)
 {
     size_t n = 0;
-    const char *t[] = {e->params, e->response, e->explain, e->note};
-    for (size_t i = 0; i < 4; i++)
+    const char *t[] = {e->params, e->response, e->explain, e->note, e->seen};
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
         n += t[i] ? strlen(t[i]) + 1 : 0;
     return n;
 }
@@ -99,6 +99,7 @@ static void slot_clear(struct slot *sl)
     free(sl->e.response);
     free(sl->e.explain);
     free(sl->e.note);
+    free(sl->e.seen);
     memset(sl, 0, sizeof *sl);
 }
 
@@ -301,6 +302,7 @@ static void write_entry(const struct mock_journal_entry *e,
     put_text(w, "params", e->params, &state[T_PARAMS]);
     put_text(w, "response", e->response, &state[T_RESPONSE]);
     put_text(w, "explain", e->explain, &state[T_EXPLAIN]);
+    put_text(w, "seen", e->seen, &state[T_SEEN]);
     if (e->note) {
         dd_jw_key(w, "note");
         put_str(w, e->note, strlen(e->note));
@@ -315,7 +317,8 @@ static void write_entry(const struct mock_journal_entry *e,
 void mock_journal_entry_write(const struct mock_journal_entry *e,
                               struct dd_jw *w)
 {
-    unsigned char state[T_COUNT] = {TEXT_UNKNOWN, TEXT_UNKNOWN, TEXT_UNKNOWN};
+    unsigned char state[T_COUNT] = {TEXT_UNKNOWN, TEXT_UNKNOWN, TEXT_UNKNOWN,
+                                     TEXT_UNKNOWN};
     write_entry(e, state, false, w);
 }
 
@@ -372,6 +375,7 @@ uint64_t mock_journal_add(struct mock_journal *j,
     sl->e.response = copy_text(e->response, &cut);
     sl->e.explain = copy_text(e->explain, &cut);
     sl->e.note = copy_text(e->note, &cut);
+    sl->e.seen = copy_text(e->seen, &cut);
     sl->truncated = cut;
     j->bytes += text_bytes(&sl->e);
     /* The byte budget: drop the oldest entries while the texts held pass

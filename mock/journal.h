@@ -48,6 +48,8 @@ struct mock_journal_entry {
     char *response; /* the answer's data JSON (owned, capped) or NULL */
     char *explain;  /* JSON object explaining a rejected signature, or NULL */
     char *note;     /* free text, or NULL */
+    char *seen;     /* JSON array of the after-sale ids (strings) an
+                       afterSale.List / Detail answer showed, or NULL */
 };
 
 struct mock_journal;

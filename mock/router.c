@@ -379,6 +379,57 @@ done:
     dd_query_free(&form);
 }
 
+/* The first occurrence of needle (nlen > 0 bytes) in hay, or NULL. */
+static const char *find_bytes(const char *hay, size_t hlen, const char *needle,
+                              size_t nlen)
+{
+    for (const char *p = hay; hlen >= nlen;) {
+        const char *q = memchr(p, needle[0], hlen - nlen + 1);
+        if (!q)
+            return NULL;
+        if (memcmp(q, needle, nlen) == 0)
+            return q;
+        hlen -= (size_t)(q + 1 - p);
+        p = q + 1;
+    }
+    return NULL;
+}
+
+/* The after-sale ids an answer of afterSale.List or afterSale.Detail showed
+ * the ERP, as a JSON array of strings in `out` (the judge's "missed
+ * after-sale" check); the whole answer is scanned, before the journal caps
+ * its copy. */
+static void seen_ids(const char *data, size_t len, struct dd_buf *out)
+{
+    static const char *const keys[] = {"\"aftersale_id\":", "\"after_sale_id\":"};
+    const char *end = data + len;
+    dd_buf_putc(out, '[');
+    size_t first_len = out->len;
+    for (size_t k = 0; k < 2; k++) {
+        size_t klen = strlen(keys[k]);
+        const char *p = data;
+        while ((p = find_bytes(p, (size_t)(end - p), keys[k], klen)) != NULL) {
+            p += klen;
+            if (p < end && *p == '"')
+                p++;
+            const char *d = p;
+            while (p < end && *p >= '0' && *p <= '9')
+                p++;
+            if (p == d || p - d > 19)
+                continue;
+            char id[24];
+            snprintf(id, sizeof id, "\"%.*s\"", (int)(p - d), d);
+            if (find_bytes(out->data + first_len - 1, out->len - first_len + 1,
+                           id, strlen(id)))
+                continue; /* already listed */
+            if (out->len > first_len)
+                dd_buf_putc(out, ',');
+            dd_buf_puts(out, id);
+        }
+    }
+    dd_buf_putc(out, ']');
+}
+
 static void journal_call(struct call_state *st, const struct mock_request *rq,
                          int64_t code)
 {
@@ -400,7 +451,15 @@ static void journal_call(struct call_state *st, const struct mock_request *rq,
         !st->error && st->data_start ? st->body->data + st->data_start : NULL;
     e.explain = st->explain.len ? st->explain.data : NULL;
     e.note = st->note[0] ? st->note : NULL;
+    struct dd_buf seen;
+    dd_buf_init(&seen, 0);
+    if (e.response && (strcmp(st->method, "afterSale.List") == 0 ||
+                       strcmp(st->method, "afterSale.Detail") == 0)) {
+        seen_ids(e.response, st->body->len - st->data_start, &seen);
+        e.seen = (char *)dd_buf_str(&seen);
+    }
     mock_journal_add(st->srv->journal, &e);
+    dd_buf_free(&seen);
 }
 
 void mock_route(struct mock_server *s, const struct mock_request *rq,
