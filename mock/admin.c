@@ -25,6 +25,7 @@
 #include "dd_params.h"
 #include "faults.h"
 #include "push.h"
+#include "replay.h"
 #include "router.h"
 #include "server.h"
 #include "worldfile.h"
@@ -212,8 +213,10 @@ static void restore_world(struct mock_admin_call *a, const char *app_key)
     /* A dump without credentials keeps the path's app_key. */
     snprintf(world->app_key, sizeof world->app_key, "%s", app_key);
     struct mock_world *old = mock_worlds_get(&s->worlds, app_key);
-    if (old)
+    if (old) {
         mock_faults_world_removed(s->faults, old->serial);
+        mock_replay_world_removed(s->replay, old->serial);
+    }
     mock_worlds_remove(&s->worlds, app_key);
     mock_worlds_add(&s->worlds, world);
     write_summary(&a->w, world);
@@ -382,8 +385,10 @@ static void reset(struct mock_admin_call *a)
         load_default = d && d->type == DD_JSON_TRUE;
         dd_json_doc_free(&doc);
     }
-    for (size_t i = 0; i < s->worlds.n; i++)
+    for (size_t i = 0; i < s->worlds.n; i++) {
         mock_faults_world_removed(s->faults, s->worlds.v[i]->serial);
+        mock_replay_world_removed(s->replay, s->worlds.v[i]->serial);
+    }
     mock_worlds_free(&s->worlds);
     mock_worlds_init(&s->worlds);
     mock_journal_clear(s->journal);
@@ -460,8 +465,9 @@ static void dispatch(struct mock_admin_call *a)
     }
     if (n >= 2 && strcmp(seg[0], "worlds") == 0)
         a->world = mock_worlds_get(&s->worlds, seg[1]);
-    /* The modules' own calls: actors and timers, pushes, faults. */
-    if (mock_admin_actors(a) || mock_admin_push(a) || mock_admin_faults(a))
+    /* The modules' own calls: actors and timers, pushes, faults, runs. */
+    if (mock_admin_actors(a) || mock_admin_push(a) || mock_admin_faults(a) ||
+        mock_admin_runs(a))
         return;
     if (n >= 1 && strcmp(seg[0], "worlds") == 0) {
         if (n == 1) {
@@ -494,6 +500,7 @@ static void dispatch(struct mock_admin_call *a)
                 mock_world_dump(world, &a->w);
             } else if (mock_admin_is(a, "DELETE")) {
                 mock_faults_world_removed(s->faults, world->serial);
+                mock_replay_world_removed(s->replay, world->serial);
                 mock_worlds_remove(&s->worlds, seg[1]);
                 dd_jw_object_begin(&a->w);
                 dd_jw_kstr(&a->w, "deleted", seg[1]);
@@ -522,9 +529,11 @@ static void dispatch(struct mock_admin_call *a)
     mock_admin_error(a, 404, "no such admin call (see mock/README.md)");
 }
 
-void mock_admin_handle(struct mock_server *s, const struct mock_request *rq,
-                       const char *path, const char *query,
-                       struct mock_response *rs)
+/* Parses and dispatches one admin call whose path starts with "/_mock";
+ * `check_token` says whether the X-Admin-Token header is required. */
+static void handle(struct mock_server *s, const struct mock_request *rq,
+                   const char *path, const char *query,
+                   struct mock_response *rs, bool check_token)
 {
     struct mock_admin_call a;
     memset(&a, 0, sizeof a);
@@ -535,7 +544,7 @@ void mock_admin_handle(struct mock_server *s, const struct mock_request *rq,
     rs->status = 200;
     rs->content_type = "application/json";
 
-    if (s->cfg.admin_token &&
+    if (check_token && s->cfg.admin_token &&
         (!rq->admin_token || strcmp(rq->admin_token, s->cfg.admin_token))) {
         mock_admin_error(&a, 401,
                          "this admin API needs the X-Admin-Token header");
@@ -552,6 +561,41 @@ void mock_admin_handle(struct mock_server *s, const struct mock_request *rq,
     dd_query_free(&a.q);
     /* Whatever the call changed is scheduled and queued at once. */
     mock_server_drain(s);
+}
+
+int mock_admin_internal(struct mock_server *s, const char *verb,
+                        const char *path, const char *body, size_t body_len,
+                        struct dd_buf *answer)
+{
+    struct mock_request rq = {
+        .http_method = verb,
+        .uri = path,
+        .body = body_len ? body : NULL,
+        .body_len = body_len,
+        .content_type = "application/json",
+        .admin_token = NULL,
+        .received_us = mock_now_us(),
+    };
+    struct mock_response rs;
+    mock_response_init(&rs);
+    if (strncmp(path, "/_mock/", 7) != 0) {
+        rs.status = 404;
+        dd_buf_puts(&rs.body, "{\"error\":\"not an admin path\"}");
+    } else {
+        handle(s, &rq, path, "", &rs, false);
+    }
+    int status = rs.status;
+    dd_buf_reset(answer);
+    dd_buf_append(answer, rs.body.data ? rs.body.data : "", rs.body.len);
+    mock_response_free(&rs);
+    return status;
+}
+
+void mock_admin_handle(struct mock_server *s, const struct mock_request *rq,
+                       const char *path, const char *query,
+                       struct mock_response *rs)
+{
+    handle(s, rq, path, query, rs, true);
 
     struct mock_journal_entry e;
     memset(&e, 0, sizeof e);

@@ -26,10 +26,13 @@
  * answer is held in the request, the connection suspended
  * (MHD_suspend_connection) and a timer on the server's heap resumes it;
  * libmicrohttpd then calls the access handler again, which queues the held
- * answer, so keep-alive survives. A reset closes the connection without an
- * answer, with a TCP reset rather than an orderly close. A truncated body
- * announces the full Content-Length, sends the first truncate_to bytes and
- * drops the connection.
+ * answer, so keep-alive survives. The admin API's long-polls (GET
+ * /_mock/runs/K/next) use the same hold with a ticket of their own, and
+ * mock_http_answer_held replaces the held answer and resumes the
+ * connection as soon as there is something to say. A reset closes the
+ * connection without an answer, with a TCP reset rather than an orderly close.
+ * A truncated body announces the full Content-Length, sends the first
+ * truncate_to bytes and drops the connection.
  */
 #include "http.h"
 
@@ -417,7 +420,7 @@ static void hold(struct mock_http *h, struct MHD_Connection *c, struct req *r,
     r->answer.delay_ms = 0;
     r->holding = true;
     r->conn = c;
-    r->ticket = ++h->tickets;
+    r->ticket = rs->hold_ticket ? rs->hold_ticket : ++h->tickets;
     r->suspended = true;
     r->prev = NULL;
     r->next = h->held;
@@ -606,6 +609,33 @@ int64_t mock_http_timeout_ms(struct mock_http *h)
 int mock_http_run(struct mock_http *h)
 {
     return MHD_run(h->d) == MHD_YES ? 0 : -1;
+}
+
+uint64_t mock_http_ticket(struct mock_http *h)
+{
+    return ++h->tickets;
+}
+
+int mock_http_answer_held(struct mock_http *h, uint64_t ticket, int status,
+                          const char *body, size_t len)
+{
+    if (!h || ticket == 0 || h->stopping)
+        return -1;
+    for (struct req *r = h->held; r; r = r->next) {
+        if (r->ticket != ticket)
+            continue;
+        dd_buf_reset(&r->answer.body);
+        if (dd_buf_append(&r->answer.body, body, len) != 0)
+            return -1;
+        r->answer.status = status;
+        r->answer.reset = false;
+        r->answer.truncate_to = -1;
+        /* the resume timer set by hold() finds nothing to do later */
+        unhold(h, r);
+        MHD_resume_connection(r->conn);
+        return 0;
+    }
+    return -1;
 }
 
 const char *mock_http_last_error(const struct mock_http *h)

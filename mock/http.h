@@ -56,6 +56,24 @@ int64_t mock_http_timeout_ms(struct mock_http *h);
  * -1 when the daemon refused to run (a programming error). */
 int mock_http_run(struct mock_http *h);
 
+/* A fresh ticket for an answer to hold (struct mock_response
+ * hold_ticket): the answer to a long-poll is held like an injected delay
+ * and may be replaced and sent sooner with mock_http_answer_held. */
+uint64_t mock_http_ticket(struct mock_http *h);
+
+/*
+ * Replaces the held answer of `ticket` by `len` bytes of `body` (a JSON
+ * text, HTTP `status`) and sends it now, without waiting for its delay to
+ * pass. Returns 0, or -1 when no answer with that ticket is held any more
+ * (its delay passed and it went out): then nothing was sent. A client that
+ * hung up meanwhile is not noticed while its connection is suspended, so
+ * 0 does not prove that the answer arrived. Loop thread only; may be
+ * called from within a request handler (libmicrohttpd resumes the
+ * connection on its next run).
+ */
+int mock_http_answer_held(struct mock_http *h, uint64_t ticket, int status,
+                          const char *body, size_t len);
+
 /* The last message libmicrohttpd logged ("" when none). Borrowed. */
 const char *mock_http_last_error(const struct mock_http *h);
 

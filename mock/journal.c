@@ -131,15 +131,16 @@ uint64_t mock_journal_last_seq(const struct mock_journal *j)
     return j->seq;
 }
 
-/* A capped copy of a text (NULL stays NULL); sets *cut when shortened. */
-static char *copy_text(const char *s, bool *cut)
+/* A copy of a text capped at `max` bytes (NULL stays NULL); sets *cut when
+ * shortened. */
+static char *copy_text(const char *s, size_t max, bool *cut)
 {
     if (!s)
         return NULL;
-    size_t n = strnlen(s, MOCK_JOURNAL_TEXT_MAX + 1);
+    size_t n = strnlen(s, max + 1);
     size_t keep = n;
-    if (n > MOCK_JOURNAL_TEXT_MAX) {
-        keep = MOCK_JOURNAL_TEXT_MAX - ELLIPSIS_LEN;
+    if (n > max) {
+        keep = max - ELLIPSIS_LEN;
         /* s[keep] is the first byte dropped: never split a character. */
         for (int i = 0;
              i < 3 && keep > 0 && ((unsigned char)s[keep] & 0xC0) == 0x80; i++)
@@ -318,7 +319,7 @@ void mock_journal_entry_write(const struct mock_journal_entry *e,
                               struct dd_jw *w)
 {
     unsigned char state[T_COUNT] = {TEXT_UNKNOWN, TEXT_UNKNOWN, TEXT_UNKNOWN,
-                                     TEXT_UNKNOWN};
+                                    TEXT_UNKNOWN};
     write_entry(e, state, false, w);
 }
 
@@ -371,11 +372,12 @@ uint64_t mock_journal_add(struct mock_journal *j,
     sl->e.verdict[sizeof sl->e.verdict - 1] = '\0';
     sl->e.sub_code[sizeof sl->e.sub_code - 1] = '\0';
     bool cut = false;
-    sl->e.params = copy_text(e->params, &cut);
-    sl->e.response = copy_text(e->response, &cut);
-    sl->e.explain = copy_text(e->explain, &cut);
-    sl->e.note = copy_text(e->note, &cut);
-    sl->e.seen = copy_text(e->seen, &cut);
+    size_t max = e->whole ? MOCK_JOURNAL_WHOLE_MAX : MOCK_JOURNAL_TEXT_MAX;
+    sl->e.params = copy_text(e->params, max, &cut);
+    sl->e.response = copy_text(e->response, max, &cut);
+    sl->e.explain = copy_text(e->explain, max, &cut);
+    sl->e.note = copy_text(e->note, max, &cut);
+    sl->e.seen = copy_text(e->seen, max, &cut);
     sl->truncated = cut;
     j->bytes += text_bytes(&sl->e);
     /* The byte budget: drop the oldest entries while the texts held pass

@@ -27,6 +27,9 @@
 #include "dd_jw.h"
 
 #define MOCK_JOURNAL_TEXT_MAX (64 * 1024)
+/* The cap of an entry marked `whole` (a run's state snapshots, which the
+ * judge must read entire). */
+#define MOCK_JOURNAL_WHOLE_MAX ((size_t)16 << 20)
 /* Texts held by the ring, all entries together: past this the oldest
  * entries go even before the ring is full. */
 #define MOCK_JOURNAL_BYTES_MAX ((size_t)24 << 20)
@@ -44,6 +47,7 @@ struct mock_journal_entry {
     char sub_code[64]; /* "" on success */
     int64_t latency_us;
     bool known_unimplemented;
+    bool whole;     /* texts capped at MOCK_JOURNAL_WHOLE_MAX, not TEXT_MAX */
     char *params;   /* canonical param_json (owned, capped) or NULL */
     char *response; /* the answer's data JSON (owned, capped) or NULL */
     char *explain;  /* JSON object explaining a rejected signature, or NULL */

@@ -28,6 +28,7 @@
 #include "dd_sign.h"
 #include "faults.h"
 #include "messages.h"
+#include "replay.h"
 #include "server.h"
 #include "world.h"
 
@@ -913,6 +914,10 @@ static void finish(struct mock_push *p, struct batch *b, CURLcode rc)
             a->acked++;
         else
             a->gave_up++;
+        /* a scenario run waiting for this acknowledgement goes on */
+        if (ok && !b->forged && w && b->m[i]->tag)
+            mock_replay_push_acked(p->s->replay, w, b->m[i]->tag,
+                                   b->m[i]->aftersale_id);
     }
     if (ok && b->verify && w)
         w->subscription.verified = true;

@@ -21,7 +21,8 @@
  * GET /_mock/deliveries, POST /_mock/worlds/K/push/forged and
  * POST /_mock/worlds/K/push/synthetic (a load-test tool).
  *
- * push.c is the only file of the mock that includes <curl/curl.h>.
+ * push.c and main.c (the --scenario hook runner) are the files of the
+ * mock that include <curl/curl.h>.
  */
 #ifndef MOCK_PUSH_H
 #define MOCK_PUSH_H

@@ -7,7 +7,9 @@
  * (doudian-open-api.md §1.3, §3.1). Every API call, accepted or not, is
  * journalled with its canonical parameters, signature verdict, answer and
  * latency; a rejected signature also stores everything needed to explain
- * it (GET /_mock/explain/LOG_ID).
+ * it (GET /_mock/explain/LOG_ID). Then a scenario run of the call's world
+ * hears of it (replay.h: its `after: {"call"}` conditions, its start at the
+ * ERP's first call).
  *
  * Where the request's parts come from (§1.3): system parameters from the
  * query string, else from form fields (legacy clients post everything as a
@@ -34,6 +36,7 @@
 #include "dd_params.h"
 #include "dd_sign.h"
 #include "faults.h"
+#include "replay.h"
 #include "server.h"
 
 void mock_response_init(struct mock_response *rs)
@@ -44,6 +47,7 @@ void mock_response_init(struct mock_response *rs)
     rs->delay_ms = 0;
     rs->reset = false;
     rs->truncate_to = -1;
+    rs->hold_ticket = 0;
 }
 
 void mock_response_free(struct mock_response *rs)
@@ -66,6 +70,8 @@ struct call_state {
     size_t data_start;     /* where `data` starts in body, 0 = none */
     struct dd_buf explain; /* JSON object, for a rejected signature */
     char note[400];
+    struct dd_json_doc doc; /* the parsed param_json (freed by mock_route,
+                               after the replay engine saw it) */
 };
 
 static int is_form(const char *content_type)
@@ -220,7 +226,7 @@ static void route_api(struct call_state *st, const struct mock_request *rq,
                       const char *path, const char *query, int64_t now)
 {
     struct dd_query q = {0}, form = {0};
-    struct dd_json_doc doc = {0};
+    struct dd_json_doc *doc = &st->doc;
     const char *raw = NULL;
     size_t raw_len = 0;
 
@@ -292,10 +298,10 @@ static void route_api(struct call_state *st, const struct mock_request *rq,
         struct dd_json_error jerr;
         struct dd_json_limits lim = {
             0, (size_t)st->world->settings.body_max_bytes};
-        if (dd_json_parse(raw, raw_len, &lim, &doc, &jerr) ||
-            doc.root->type != DD_JSON_OBJECT) {
+        if (dd_json_parse(raw, raw_len, &lim, doc, &jerr) ||
+            doc->root->type != DD_JSON_OBJECT) {
             st->verdict = "not-checked";
-            if (doc.root)
+            if (doc->root)
                 snprintf(st->note, sizeof st->note,
                          "param_json must be a JSON object");
             else
@@ -307,7 +313,7 @@ static void route_api(struct call_state *st, const struct mock_request *rq,
             goto done;
         }
     }
-    check_signature(st, &c, doc.root);
+    check_signature(st, &c, doc->root);
     if (st->error) {
         write_explain(st, &c, raw, raw_len);
         goto done;
@@ -336,8 +342,8 @@ static void route_api(struct call_state *st, const struct mock_request *rq,
     static const struct dd_json empty = {.type = DD_JSON_OBJECT};
     struct mock_api_fault f = {.truncate_to = -1};
     mock_faults_api(st->srv, st->world, api->method,
-                    doc.root ? doc.root : &empty, shop, rq->received_us / 1000,
-                    &f);
+                    doc->root ? doc->root : &empty, shop,
+                    rq->received_us / 1000, &f);
     st->rs->delay_ms = f.delay_ms;
     st->rs->reset = f.reset;
     st->rs->truncate_to = f.truncate_to;
@@ -356,7 +362,7 @@ static void route_api(struct call_state *st, const struct mock_request *rq,
     struct mock_call call = {
         .world = st->world,
         .method = api->method,
-        .params = doc.root ? doc.root : &empty,
+        .params = doc->root ? doc->root : &empty,
         .token = token,
         .shop = shop,
         .now = now,
@@ -374,7 +380,6 @@ static void route_api(struct call_state *st, const struct mock_request *rq,
         dd_buf_puts(st->body, "{}");
     }
 done:
-    dd_json_doc_free(&doc);
     dd_query_free(&q);
     dd_query_free(&form);
 }
@@ -401,7 +406,8 @@ static const char *find_bytes(const char *hay, size_t hlen, const char *needle,
  * its copy. */
 static void seen_ids(const char *data, size_t len, struct dd_buf *out)
 {
-    static const char *const keys[] = {"\"aftersale_id\":", "\"after_sale_id\":"};
+    static const char *const keys[] = {"\"aftersale_id\":",
+                                       "\"after_sale_id\":"};
     const char *end = data + len;
     dd_buf_putc(out, '[');
     size_t first_len = out->len;
@@ -506,6 +512,15 @@ void mock_route(struct mock_server *s, const struct mock_request *rq,
     /* The journal copies `data` while the answer still ends with it. */
     rs->status = 200;
     journal_call(&st, rq, code);
+    /* A scenario run of this world counts the call (after its entry). */
+    if (st.world && st.method[0]) {
+        static const struct dd_json empty = {.type = DD_JSON_OBJECT};
+        const struct dd_json *params =
+            st.doc.root && st.doc.root->type == DD_JSON_OBJECT ? st.doc.root
+                                                               : &empty;
+        mock_replay_api_call(s->replay, st.world, st.method, params, code);
+    }
+    dd_json_doc_free(&st.doc);
     if (!st.error)
         dd_buf_putc(&rs->body, '}');
     if (st.world && st.world->settings.legacy_err_no && rs->body.len &&

@@ -61,6 +61,10 @@ struct mock_response {
     bool reset;          /* close the connection instead of answering */
     int64_t truncate_to; /* send only this many bytes of the body, then
                             close (-1: the whole body) */
+    /* A long-poll (admin): with delay_ms > 0, a ticket from
+     * mock_http_ticket that names the held answer, so that another answer
+     * can replace it and go out sooner (mock_http_answer_held); 0 = none. */
+    uint64_t hold_ticket;
 };
 
 /* Handles one request. `rs` must be initialised by the caller

@@ -38,7 +38,7 @@
 #define ID_MAX_LEN      64
 #define MAX_SECONDS_CAP 86400.0 /* a run of one day at most */
 #define INTERVAL_MAX    86400
-#define TIME_SCALE_MAX  1000000000
+#define TIME_SCALE_MAX  1000000 /* the mock's setting allows no more */
 #define COUNT_MAX       1000000
 #define TEXT_MAX_BYTES  4096       /* buyer.apply reason_text (actors.c) */
 #define LOGI_MAX_BYTES  64         /* company_code, tracking_no (actors.c) */
@@ -2481,7 +2481,7 @@ static void check_all(struct ld *L, const struct dd_json *root)
 }
 
 struct scn_scenario *scn_scenario_parse(const char *name, const char *text,
-                                          size_t len, struct dd_buf *errs)
+                                        size_t len, struct dd_buf *errs)
 {
     struct ld L;
     struct scn_scenario *s = xcalloc(1, sizeof *s);
@@ -2623,8 +2623,7 @@ static bool match(const struct dd_json *m, const struct dd_json *v, int depth)
     return scalar_eq(m, v);
 }
 
-bool scn_args_match(const struct dd_json *matchers,
-                     const struct dd_json *value)
+bool scn_args_match(const struct dd_json *matchers, const struct dd_json *value)
 {
     if (!matchers)
         return true;

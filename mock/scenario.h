@@ -35,11 +35,7 @@
 #define SCN_FORMAT_VERSION 1
 #define SCN_NO_STEP        SIZE_MAX /* "no step": the timeline's start */
 
-enum scn_push_mode {
-    SCN_PUSH_EITHER,
-    SCN_PUSH_REQUIRED,
-    SCN_PUSH_FORBIDDEN
-};
+enum scn_push_mode { SCN_PUSH_EITHER, SCN_PUSH_REQUIRED, SCN_PUSH_FORBIDDEN };
 
 enum scn_level { SCN_MUST, SCN_SHOULD };
 
@@ -110,7 +106,7 @@ struct scn_expect {
     double within;                /* CALL: seconds, 0 = by the run's end */
     int at_least, at_most;        /* CALL: counts (at_most -1 = no bound) */
     bool success_only;            /* CALL: count only answers 10000 */
-    enum scn_entity entity;      /* FINAL */
+    enum scn_entity entity;       /* FINAL */
     int64_t entity_id;            /* FINAL */
     const struct dd_json *fields; /* FINAL: the "final" object itself: its
                                      entity key names the entity, every
@@ -133,10 +129,10 @@ struct scn_scenario {
     const struct dd_json *world;
     /* options */
     enum scn_push_mode push; /* default SCN_PUSH_EITHER */
-    int poll_interval;        /* seconds, default 5 */
-    int64_t time_scale;       /* 0 = the runner's default */
-    double max_seconds;       /* default 60 */
-    bool needs_hook;          /* default false */
+    int poll_interval;       /* seconds, default 5 */
+    int64_t time_scale;      /* 0 = the runner's default */
+    double max_seconds;      /* default 60 */
+    bool needs_hook;         /* default false */
     /* timeline and expectations */
     struct scn_step *steps;
     size_t n_steps;
@@ -158,7 +154,7 @@ struct scn_scenario *scn_scenario_load(const char *path, struct dd_buf *errs);
  * `name` stands for the file name in messages and in the info.id check
  * (a base name "NNNN-slug.json" must carry info.id NNNN). */
 struct scn_scenario *scn_scenario_parse(const char *name, const char *text,
-                                          size_t len, struct dd_buf *errs);
+                                        size_t len, struct dd_buf *errs);
 
 /* Frees a scenario and everything it owns. NULL is a no-op. */
 void scn_scenario_free(struct scn_scenario *s);
@@ -176,7 +172,7 @@ size_t scn_scenario_step(const struct scn_scenario *s, const char *id);
  * absent or null. NULL matchers match anything; a NULL or non-object
  * `value` counts as {}. */
 bool scn_args_match(const struct dd_json *matchers,
-                     const struct dd_json *value);
+                    const struct dd_json *value);
 
 /* True when the entity state `state` (an object in the world-file form of
  * mock/WORLD.md, e.g. {"status": 12, "refund_status": 3, ...}; a SKU

@@ -13,7 +13,8 @@
  * The loop is built to carry more sources on the same thread: the platform
  * timers (a min-heap of deadlines) and the outgoing pushes (a libcurl multi
  * handle whose sockets join the same epoll set). The places where they plug
- * in are marked in mock_server_run.
+ * in are marked in mock_server_run. The scenario replay engine (replay.c)
+ * has no source of its own: it ticks on the timer heap.
  */
 #include "server.h"
 
@@ -32,6 +33,7 @@
 #include "faults.h"
 #include "http.h"
 #include "push.h"
+#include "replay.h"
 
 /* The loop never sleeps longer than this, so a missed wake-up can delay
  * work by at most a second. */
@@ -90,6 +92,7 @@ int mock_server_init(struct mock_server *s,
     mock_worlds_init(&s->worlds);
     mock_timers_init(&s->timers);
     s->faults = mock_faults_new();
+    s->replay = mock_replay_new(s);
 
     int64_t cap = s->defaults.journal_capacity;
     if (cap < 1)
@@ -99,6 +102,10 @@ int mock_server_init(struct mock_server *s,
     s->journal =
         mock_journal_new((size_t)cap, s->cfg.journal_path, err, errlen);
     if (!s->journal) {
+        mock_replay_free(s->replay);
+        s->replay = NULL;
+        mock_faults_free(s->faults);
+        s->faults = NULL;
         mock_worlds_free(&s->worlds);
         return -1;
     }
@@ -287,6 +294,8 @@ void mock_server_free(struct mock_server *s)
     s->push = NULL;
     mock_faults_free(s->faults);
     s->faults = NULL;
+    mock_replay_free(s->replay);
+    s->replay = NULL;
     mock_timers_free(&s->timers);
     if (s->epoll_fd >= 0)
         close(s->epoll_fd);

@@ -28,6 +28,7 @@
 struct mock_http;
 struct mock_push;
 struct mock_faults;
+struct mock_replay;
 
 struct mock_server_config {
     const char *bind_addr;    /* "127.0.0.1" default */
@@ -48,7 +49,8 @@ struct mock_server {
     struct mock_timers timers; /* platform deadlines, retries, delays */
     struct mock_push *push;    /* outgoing pushes (curl multi) */
     struct mock_faults *faults;
-    int stop_fd; /* eventfd */
+    struct mock_replay *replay; /* scenario runs (replay.h) */
+    int stop_fd;                /* eventfd */
     int epoll_fd;
     volatile int stopping;
     uint16_t port;

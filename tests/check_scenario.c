@@ -1,5 +1,5 @@
 /*
- * check_scenario.c: unit tests of the scenario loader (conformance/
+ * check_scenario.c: unit tests of the scenario loader (mock/
  * scenario.c; format in scenarios/FORMAT.md): the example scenarios load
  * with the documented defaults, every broken file under
  * tests/data/scenarios/ reports exactly the lines of its .expected file
@@ -23,9 +23,8 @@
 /* A scenario around `world`, `options`, `timeline` and `expect` JSON
  * texts (each may be NULL for none), parsed as "test.json". */
 static struct scn_scenario *parse_parts(const char *world, const char *options,
-                                         const char *timeline,
-                                         const char *expect,
-                                         struct dd_buf *errs)
+                                        const char *timeline,
+                                        const char *expect, struct dd_buf *errs)
 {
     static const char *const default_world =
         "{\"shops\": [{\"shop_id\": \"10000001\"}],"
@@ -57,8 +56,8 @@ static struct scn_scenario *parse_parts(const char *world, const char *options,
 }
 
 /* Like parse_parts for a scenario that must load. */
-static struct scn_scenario *
-load_parts(const char *options, const char *timeline, const char *expect)
+static struct scn_scenario *load_parts(const char *options,
+                                       const char *timeline, const char *expect)
 {
     struct dd_buf errs;
     dd_buf_init(&errs, 0);
@@ -285,7 +284,7 @@ START_TEST(test_conditions_and_options_are_read_as_written)
     scn_scenario_free(s);
 
     s = scn_scenario_load("scenarios/examples/push-forged-and-restart.json",
-                           &errs);
+                          &errs);
     ck_assert_msg(s != NULL, "%s", dd_buf_str(&errs));
     ck_assert_int_eq(s->push, SCN_PUSH_REQUIRED);
     ck_assert_int_eq(s->steps[0].action, SCN_DO_FORGED_PUSH);
@@ -302,7 +301,7 @@ START_TEST(test_conditions_and_options_are_read_as_written)
     scn_scenario_free(s);
 
     s = scn_scenario_load("scenarios/examples/tool-app-token-expiry.json",
-                           &errs);
+                          &errs);
     ck_assert_msg(s != NULL, "%s", dd_buf_str(&errs));
     ck_assert_int_eq(s->push, SCN_PUSH_FORBIDDEN);
     ck_assert_int_eq(s->time_scale, 3600);

@@ -1,6 +1,6 @@
 /*
  * fuzz_scenario.c: libFuzzer target for the scenario loader
- * (conformance/scenario.c, scenarios/FORMAT.md) and the argument matchers.
+ * (mock/scenario.c, scenarios/FORMAT.md) and the argument matchers.
  *
  * Every input goes to scn_scenario_parse as a file named "fuzz.json"
  * (the file-name id check is the unit tests'). Beyond "never
