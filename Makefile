@@ -23,7 +23,7 @@ WARN += -Werror
 endif
 OPT ?= -O2
 CFLAGS_ALL := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) -g \
-              $(WARN) -Iproto -Imock -Iconformance $(CFLAGS)
+              $(WARN) $(CFLAGS)
 LDFLAGS_ALL := $(LDFLAGS)
 ifeq ($(SAN),1)
 CFLAGS_ALL += -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -53,9 +53,17 @@ DDMOCK := $(BUILD)/ddmock
 
 # conformance/: the judge, the ERP driver and ddconform;
 # it may embed the mock (harness.md "Boundaries"), never client/.
-CONF_SRC := $(wildcard conformance/*.c)
+# Everything but main.c goes into libddconf.a.
+CONF_SRC := $(filter-out conformance/main.c,$(wildcard conformance/*.c))
 CONF_OBJ := $(CONF_SRC:%.c=$(BUILD)/%.o)
 CONF_LIB := $(BUILD)/libddconf.a
+DDCONFORM := $(BUILD)/ddconform
+
+# client/: the C client library (libcurl, libmicrohttpd for pushes); it
+# talks to the mock only over the wire and includes nothing of mock/.
+CLIENT_SRC := $(wildcard client/*.c)
+CLIENT_OBJ := $(CLIENT_SRC:%.c=$(BUILD)/%.o)
+CLIENT_LIB := $(BUILD)/libddclient.a
 
 TEST_SRC := $(wildcard tests/check_*.c) tests/mock_util.c
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
@@ -70,7 +78,7 @@ FIXED_SERVER := $(BUILD)/bench/fixed_server
 
 DDSIGN := $(BUILD)/ddsign
 
-BINS := $(DDSIGN) $(DDMOCK)
+BINS := $(DDSIGN) $(DDMOCK) $(DDCONFORM)
 
 .PHONY: all deps check unit cli external san valgrind fuzz fuzz-build lint bench clean
 .DEFAULT_GOAL := all
@@ -81,9 +89,21 @@ deps:
 	@sh scripts/deps.sh
 
 # ---------------------------------------------------------------- rules
+# Each part sees only the headers it may use (harness.md "Boundaries"): the
+# protocol library nothing else, the mock the protocol library, conformance/
+# the mock too, client/ only the protocol library. Tests and benchmarks see
+# everything.
+ALL_INCLUDES := -Iproto -Imock -Iconformance -Iclient
+INCLUDES = $(ALL_INCLUDES)
+$(BUILD)/proto/%.o: INCLUDES = -Iproto
+$(BUILD)/tools/%.o: INCLUDES = -Iproto
+$(BUILD)/mock/%.o: INCLUDES = -Iproto -Imock
+$(BUILD)/conformance/%.o: INCLUDES = -Iproto -Imock -Iconformance
+$(BUILD)/client/%.o: INCLUDES = -Iproto -Iclient
+
 $(BUILD)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(EXTRA_CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(CFLAGS_ALL) $(INCLUDES) $(EXTRA_CFLAGS) -MMD -MP -c $< -o $@
 
 $(PROTO_LIB): $(PROTO_OBJ)
 	@mkdir -p $(dir $@)
@@ -100,11 +120,19 @@ $(CONF_LIB): $(CONF_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+$(CLIENT_LIB): $(CLIENT_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
 $(DDMOCK): $(BUILD)/mock/main.o $(MOCK_LIB) $(PROTO_LIB)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(MHD_LIBS) $(CURL_LIBS) $(SSL_LIBS)
 
+$(DDCONFORM): $(BUILD)/conformance/main.o $(CONF_LIB) $(MOCK_LIB) $(PROTO_LIB)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(MHD_LIBS) $(CURL_LIBS) $(SSL_LIBS) \
+	    -lpthread -lm
+
 $(BUILD)/tests/%.o: EXTRA_CFLAGS = $(CHECK_CFLAGS)
-$(TEST_BIN): $(TEST_OBJ) $(CONF_LIB) $(MOCK_LIB) $(PROTO_LIB)
+$(TEST_BIN): $(TEST_OBJ) $(CONF_LIB) $(MOCK_LIB) $(CLIENT_LIB) $(PROTO_LIB)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CHECK_LIBS) $(MHD_LIBS) $(CURL_LIBS) \
 	    $(SSL_LIBS) -lpthread
 
@@ -124,8 +152,13 @@ check: all
 unit: $(TEST_BIN)
 	DD_TEST_DATA=tests/data $(TEST_BIN)
 
-cli: $(DDSIGN)
+# DDCONFORM_STRETCH stretches ddconform's real-time budgets (3 under the
+# sanitizers); a value in the environment wins.
+CONF_STRETCH := $(if $(filter 1,$(SAN)),3,1)
+cli: $(DDSIGN) $(DDCONFORM)
 	$(PYTHON) tests/cli/test_ddsign.py $(DDSIGN)
+	DDCONFORM_STRETCH=$${DDCONFORM_STRETCH:-$(CONF_STRETCH)} \
+	    $(PYTHON) tests/cli/test_ddconform.py $(DDCONFORM)
 
 # An independent python3 client that signs as the official Java and Go SDKs.
 external: $(DDMOCK)
@@ -156,10 +189,11 @@ fuzz:
 
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 fuzz-build: deps $(FUZZ_BIN)
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(PROTO_SRC) $(MOCK_SRC) $(CONF_SRC) | deps
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(PROTO_SRC) $(MOCK_SRC) $(CONF_SRC) \
+    $(CLIENT_SRC) | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(FUZZ_FLAGS) -o $@ $< $(PROTO_SRC) $(MOCK_SRC) \
-	    $(CONF_SRC) \
+	$(CC) $(CFLAGS_ALL) $(ALL_INCLUDES) $(FUZZ_FLAGS) -o $@ $< $(PROTO_SRC) $(MOCK_SRC) \
+	    $(CONF_SRC) $(CLIENT_SRC) \
 	    $(MHD_LIBS) $(CURL_LIBS) $(SSL_LIBS)
 
 $(FIXED_SERVER): $(BUILD)/tests/bench/fixed_server.o

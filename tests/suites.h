@@ -27,7 +27,10 @@
     X(mock_actors_suite)                                                       \
     X(mock_push_suite)                                                         \
     X(mock_faults_suite)                                                       \
-    X(scenario_suite)
+    X(client_suite)                                                            \
+    X(mock_replay_suite)                                                       \
+    X(scenario_suite)                                                          \
+    X(judge_suite)
 
 #define DD_SUITE_DECL(fn) Suite *fn(void);
 DD_SUITES(DD_SUITE_DECL)
