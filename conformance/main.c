@@ -215,7 +215,8 @@ static long add_dir(struct paths *p, const char *dir, const char *pattern)
     struct paths found = {0};
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.' || fnmatch(pattern, e->d_name, 0) != 0)
+        if (e->d_name[0] == '.' || fnmatch(pattern, e->d_name, 0) != 0 ||
+            strcmp(e->d_name, "schema.json") == 0) /* the format's schema */
             continue;
         struct dd_buf b;
         dd_buf_init(&b, 0);
