@@ -58,55 +58,47 @@ enum kind {
     K_COUNT
 };
 
-/* The members of an arming body; a kind accepts `allowed`, and must have
- * `required`. */
-enum {
-    P_KIND = 1u << 0,
-    P_METHOD = 1u << 1,
-    P_TAG = 1u << 2,
-    P_COUNT = 1u << 3,
-    P_PROB = 1u << 4,
-    P_SUB = 1u << 5,
-    P_DELAY = 1u << 6,
-    P_TRUNC = 1u << 7,
-    P_LIMIT = 1u << 8,
-    P_WINDOW = 1u << 9,
-    P_DRIFT = 1u << 10,
-    P_COPIES = 1u << 11,
-};
+#define P_API                                                                  \
+    (MOCK_FAULT_P_KIND | MOCK_FAULT_P_METHOD | MOCK_FAULT_P_COUNT |            \
+     MOCK_FAULT_P_PROB)
+#define P_PUSH                                                                 \
+    (MOCK_FAULT_P_KIND | MOCK_FAULT_P_TAG | MOCK_FAULT_P_COUNT |               \
+     MOCK_FAULT_P_PROB)
 
-#define P_API  (P_KIND | P_METHOD | P_COUNT | P_PROB)
-#define P_PUSH (P_KIND | P_TAG | P_COUNT | P_PROB)
+_Static_assert(K_COUNT == MOCK_FAULT_N_KINDS,
+               "one row of mock_fault_kinds a kind");
 
-static const struct {
-    const char *name;
-    bool push;
-    unsigned allowed, required;
-} kinds[K_COUNT] = {
-    [K_API_ERROR] = {"api_error", false, P_API | P_SUB, P_SUB},
-    [K_API_LATENCY] = {"api_latency", false, P_API | P_DELAY, P_DELAY},
+/* A kind accepts the members `allowed`, and must have `required`. */
+const struct mock_fault_kind mock_fault_kinds[MOCK_FAULT_N_KINDS] = {
+    [K_API_ERROR] = {"api_error", false, P_API | MOCK_FAULT_P_SUB,
+                     MOCK_FAULT_P_SUB},
+    [K_API_LATENCY] = {"api_latency", false, P_API | MOCK_FAULT_P_DELAY,
+                       MOCK_FAULT_P_DELAY},
     [K_API_RESET] = {"api_reset", false, P_API, 0},
-    [K_API_TRUNCATE] = {"api_truncate", false, P_API | P_TRUNC, P_TRUNC},
-    [K_RATE_LIMIT] = {"rate_limit", false, P_API | P_LIMIT | P_WINDOW,
-                      P_LIMIT | P_WINDOW},
-    [K_LIST_DRIFT] = {"list_drift", false, P_API | P_DRIFT, 0},
+    [K_API_TRUNCATE] = {"api_truncate", false, P_API | MOCK_FAULT_P_TRUNC,
+                        MOCK_FAULT_P_TRUNC},
+    [K_RATE_LIMIT] = {"rate_limit", false,
+                      P_API | MOCK_FAULT_P_LIMIT | MOCK_FAULT_P_WINDOW,
+                      MOCK_FAULT_P_LIMIT | MOCK_FAULT_P_WINDOW},
+    [K_LIST_DRIFT] = {"list_drift", false, P_API | MOCK_FAULT_P_DRIFT, 0},
     [K_PUSH_DROP] = {"push_drop", true, P_PUSH, 0},
-    [K_PUSH_DUPLICATE] = {"push_duplicate", true, P_PUSH | P_COPIES, 0},
+    [K_PUSH_DUPLICATE] = {"push_duplicate", true, P_PUSH | MOCK_FAULT_P_COPIES,
+                          0},
     [K_PUSH_REORDER] = {"push_reorder", true, P_PUSH, 0},
-    [K_PUSH_DELAY] = {"push_delay", true, P_PUSH | P_DELAY, P_DELAY},
+    [K_PUSH_DELAY] = {"push_delay", true, P_PUSH | MOCK_FAULT_P_DELAY,
+                      MOCK_FAULT_P_DELAY},
     [K_PUSH_BAD_SIGN] = {"push_bad_sign", true, P_PUSH, 0},
     [K_PUSH_BAD_APP_ID] = {"push_bad_app_id", true, P_PUSH, 0},
     [K_PUSH_BAD_DATA] = {"push_bad_data", true, P_PUSH, 0},
 };
 
-static const struct {
-    const char *name;
-    unsigned bit;
-} members[] = {
-    {"kind", P_KIND},        {"method", P_METHOD},     {"tag", P_TAG},
-    {"count", P_COUNT},      {"probability", P_PROB},  {"sub_code", P_SUB},
-    {"delay_ms", P_DELAY},   {"truncate_to", P_TRUNC}, {"limit", P_LIMIT},
-    {"window_ms", P_WINDOW}, {"drift", P_DRIFT},       {"copies", P_COPIES},
+const struct mock_fault_member mock_fault_members[MOCK_FAULT_N_MEMBERS] = {
+    {"kind", MOCK_FAULT_P_KIND},        {"method", MOCK_FAULT_P_METHOD},
+    {"tag", MOCK_FAULT_P_TAG},          {"count", MOCK_FAULT_P_COUNT},
+    {"probability", MOCK_FAULT_P_PROB}, {"sub_code", MOCK_FAULT_P_SUB},
+    {"delay_ms", MOCK_FAULT_P_DELAY},   {"truncate_to", MOCK_FAULT_P_TRUNC},
+    {"limit", MOCK_FAULT_P_LIMIT},      {"window_ms", MOCK_FAULT_P_WINDOW},
+    {"drift", MOCK_FAULT_P_DRIFT},      {"copies", MOCK_FAULT_P_COPIES},
 };
 
 /* What list_drift does to the world (bits). */
@@ -246,7 +238,7 @@ static void fired(struct mock_server *s, const struct mock_world *w,
         va_end(ap);
     }
     char method[64];
-    snprintf(method, sizeof method, "fault.%s", kinds[x->kind].name);
+    snprintf(method, sizeof method, "fault.%s", mock_fault_kinds[x->kind].name);
     mock_server_journal(
         s, "fault", w, method, "fault #%llu fired on %s (firing %llu)%s%s",
         (unsigned long long)x->id, on, (unsigned long long)x->firings,
@@ -513,7 +505,7 @@ void mock_faults_api(struct mock_server *s, struct mock_world *w,
     for (int pass = 1; pass <= 3; pass++) {
         for (size_t i = 0; i < f->n; i++) {
             struct fault *x = &f->v[i];
-            if (x->serial != w->serial || kinds[x->kind].push ||
+            if (x->serial != w->serial || mock_fault_kinds[x->kind].push ||
                 (x->method[0] && strcmp(x->method, method) != 0))
                 continue;
             bool limit = x->kind == K_RATE_LIMIT;
@@ -593,7 +585,7 @@ void mock_faults_push(struct mock_server *s, struct mock_world *w, int tag,
     snprintf(on, sizeof on, "tag %d message", tag);
     for (size_t i = 0; i < f->n; i++) {
         struct fault *x = &f->v[i];
-        if (x->serial != w->serial || !kinds[x->kind].push ||
+        if (x->serial != w->serial || !mock_fault_kinds[x->kind].push ||
             (x->tag >= 0 && x->tag != tag))
             continue;
         /* Every matching fault draws; a dropped message takes no other
@@ -685,7 +677,7 @@ static bool read_member(struct mock_admin_call *a, const struct dd_json *v,
                         unsigned bit, struct fault *x)
 {
     switch (bit) {
-    case P_METHOD:
+    case MOCK_FAULT_P_METHOD:
         if (!str_in(a, v, "method", x->method, sizeof x->method))
             return false;
         if (!mock_api_find(x->method)) {
@@ -702,11 +694,11 @@ static bool read_member(struct mock_admin_call *a, const struct dd_json *v,
             return false;
         }
         return true;
-    case P_TAG:
+    case MOCK_FAULT_P_TAG:
         return int_in(a, v, "tag", 0, 65535, &x->tag);
-    case P_COUNT:
+    case MOCK_FAULT_P_COUNT:
         return int_in(a, v, "count", 1, BIG_MAX, &x->count);
-    case P_PROB: {
+    case MOCK_FAULT_P_PROB: {
         char *end = NULL;
         double p = 0;
         if (v->type == DD_JSON_NUMBER && v->len < sizeof x->prob_text)
@@ -722,19 +714,19 @@ static bool read_member(struct mock_admin_call *a, const struct dd_json *v,
         memcpy(x->prob_text, v->text, v->len + 1);
         return true;
     }
-    case P_SUB:
+    case MOCK_FAULT_P_SUB:
         return str_in(a, v, "sub_code", x->sub_code, sizeof x->sub_code);
-    case P_DELAY:
+    case MOCK_FAULT_P_DELAY:
         return int_in(a, v, "delay_ms", 1, DELAY_MAX_MS, &x->delay_ms);
-    case P_TRUNC:
+    case MOCK_FAULT_P_TRUNC:
         return int_in(a, v, "truncate_to", 0, TRUNCATE_MAX, &x->truncate_to);
-    case P_LIMIT:
+    case MOCK_FAULT_P_LIMIT:
         return int_in(a, v, "limit", 1, BIG_MAX, &x->limit);
-    case P_WINDOW:
+    case MOCK_FAULT_P_WINDOW:
         return int_in(a, v, "window_ms", 1, WINDOW_MAX_MS, &x->window_ms);
-    case P_COPIES:
+    case MOCK_FAULT_P_COPIES:
         return int_in(a, v, "copies", 1, COPIES_MAX, &x->copies);
-    case P_DRIFT:
+    case MOCK_FAULT_P_DRIFT:
         if (v->type == DD_JSON_STRING && strcmp(v->text, "touch") == 0)
             x->drift = DRIFT_TOUCH;
         else if (v->type == DD_JSON_STRING && strcmp(v->text, "insert") == 0)
@@ -769,7 +761,7 @@ static bool parse_fault(struct mock_admin_call *a, const struct dd_json *root,
     }
     int kind = -1;
     for (int i = 0; k->type == DD_JSON_STRING && i < K_COUNT; i++)
-        if (strcmp(k->text, kinds[i].name) == 0)
+        if (strcmp(k->text, mock_fault_kinds[i].name) == 0)
             kind = i;
     if (kind < 0) {
         mock_admin_error(a, 400,
@@ -790,18 +782,18 @@ static bool parse_fault(struct mock_admin_call *a, const struct dd_json *root,
     for (size_t i = 0; i < root->n; i++) {
         const struct dd_json *v = &root->kids[i];
         unsigned bit = 0;
-        for (size_t m = 0; m < sizeof members / sizeof members[0]; m++)
-            if (strlen(members[m].name) == v->key_len &&
-                memcmp(members[m].name, v->key, v->key_len) == 0)
-                bit = members[m].bit;
+        for (size_t m = 0; m < MOCK_FAULT_N_MEMBERS; m++)
+            if (strlen(mock_fault_members[m].name) == v->key_len &&
+                memcmp(mock_fault_members[m].name, v->key, v->key_len) == 0)
+                bit = mock_fault_members[m].bit;
         if (!bit) {
             unknown_member(a, v);
             return false;
         }
-        if (!(kinds[kind].allowed & bit)) {
+        if (!(mock_fault_kinds[kind].allowed & bit)) {
             mock_admin_error(a, 400, "request:%u:%u: %s does not apply to %s",
                              v->key_pos.line, v->key_pos.col, v->key,
-                             kinds[kind].name);
+                             mock_fault_kinds[kind].name);
             return false;
         }
         if (seen & bit) {
@@ -810,18 +802,20 @@ static bool parse_fault(struct mock_admin_call *a, const struct dd_json *root,
             return false;
         }
         seen |= bit;
-        if (dd_json_is_absent(v) && bit != P_KIND)
+        if (dd_json_is_absent(v) && bit != MOCK_FAULT_P_KIND)
             continue; /* null: as if absent */
         if (!read_member(a, v, bit, x))
             return false;
     }
-    for (size_t m = 0; m < sizeof members / sizeof members[0]; m++) {
-        unsigned bit = members[m].bit;
-        bool have = (seen & bit) &&
-                    !dd_json_is_absent(dd_json_get(root, members[m].name));
-        if ((kinds[kind].required & bit) && !have) {
+    for (size_t m = 0; m < MOCK_FAULT_N_MEMBERS; m++) {
+        unsigned bit = mock_fault_members[m].bit;
+        bool have =
+            (seen & bit) &&
+            !dd_json_is_absent(dd_json_get(root, mock_fault_members[m].name));
+        if ((mock_fault_kinds[kind].required & bit) && !have) {
             mock_admin_error(a, 400, "request:1:1: %s needs %s",
-                             kinds[kind].name, members[m].name);
+                             mock_fault_kinds[kind].name,
+                             mock_fault_members[m].name);
             return false;
         }
     }
@@ -844,7 +838,7 @@ static void write_fault(struct dd_jw *w, const struct fault *x)
 {
     dd_jw_object_begin(w);
     dd_jw_kint(w, "fault_id", (int64_t)x->id);
-    dd_jw_kstr(w, "kind", kinds[x->kind].name);
+    dd_jw_kstr(w, "kind", mock_fault_kinds[x->kind].name);
     if (x->method[0])
         dd_jw_kstr(w, "method", x->method);
     if (x->tag >= 0)
@@ -920,7 +914,7 @@ static void arm(struct mock_admin_call *a, struct mock_world *world)
     f->v[f->n++] = x;
     dd_jw_object_begin(&a->w);
     dd_jw_kint(&a->w, "fault_id", (int64_t)x.id);
-    dd_jw_kstr(&a->w, "kind", kinds[x.kind].name);
+    dd_jw_kstr(&a->w, "kind", mock_fault_kinds[x.kind].name);
     dd_jw_object_end(&a->w);
 }
 

@@ -30,6 +30,49 @@
 #include "dd_errtab.h"
 #include "dd_json.h"
 
+/* The members of an arming body (POST /_mock/worlds/K/faults), as bits:
+ * bit i is member i of mock_fault_members. */
+enum {
+    MOCK_FAULT_P_KIND = 1u << 0,
+    MOCK_FAULT_P_METHOD = 1u << 1,
+    MOCK_FAULT_P_TAG = 1u << 2,
+    MOCK_FAULT_P_COUNT = 1u << 3,
+    MOCK_FAULT_P_PROB = 1u << 4,
+    MOCK_FAULT_P_SUB = 1u << 5,
+    MOCK_FAULT_P_DELAY = 1u << 6,
+    MOCK_FAULT_P_TRUNC = 1u << 7,
+    MOCK_FAULT_P_LIMIT = 1u << 8,
+    MOCK_FAULT_P_WINDOW = 1u << 9,
+    MOCK_FAULT_P_DRIFT = 1u << 10,
+    MOCK_FAULT_P_COPIES = 1u << 11,
+};
+
+/* A member of an arming body: its key and its bit. */
+struct mock_fault_member {
+    const char *name;
+    unsigned bit;
+};
+
+#define MOCK_FAULT_N_MEMBERS 12
+
+/* The members of an arming body, in the order of their bits; the checks
+ * of a scenario's fault steps (scenario.c) read them too. */
+extern const struct mock_fault_member mock_fault_members[MOCK_FAULT_N_MEMBERS];
+
+/* A kind of fault: its name ("api_error"), whether it acts on pushes
+ * (else on API calls), and the members (bits) its arming body accepts and
+ * must have. */
+struct mock_fault_kind {
+    const char *name;
+    bool push;
+    unsigned allowed, required;
+};
+
+#define MOCK_FAULT_N_KINDS 13
+
+/* The kinds of fault the registry arms, in the order of their codes. */
+extern const struct mock_fault_kind mock_fault_kinds[MOCK_FAULT_N_KINDS];
+
 struct mock_server;
 struct mock_world;
 struct mock_faults;

@@ -28,13 +28,14 @@
 #include "api.h"
 #include "dd_err.h"
 #include "dd_errtab.h"
+#include "faults.h"
 #include "settings.h"
+#include "vread.h"
 #include "world.h"
 #include "worldfile.h"
 
 #define MAX_FILE_BYTES  ((size_t)64 << 20)
 #define MAX_DEPTH       64
-#define MAX_PROBLEMS    1000
 #define ID_MAX_LEN      64
 #define MAX_SECONDS_CAP 86400.0 /* a run of one day at most */
 #define INTERVAL_MAX    86400
@@ -47,11 +48,18 @@
 #define TRUNCATE_MAX    (INT64_C(1) << 30)
 #define WINDOW_MAX_MS   86400000
 #define COPIES_MAX      10
-#define CLIP            80
+#define CLIP            VR_CLIP
 #define MAX_STEPS       10000 /* steps, and expectations, per scenario */
 #define MAX_MEMBERS     1000  /* keys of one object, items of one list */
 
 static const struct dd_json empty_object = {.type = DD_JSON_OBJECT};
+
+/* How this loader's messages quote the input (vread.h). */
+static const struct vr_style scenario_style = {
+    .escape = true,
+    .hint_ignores_case = true,
+    .max_keys = MAX_MEMBERS,
+};
 
 /* ================================================================ memory */
 
@@ -86,12 +94,6 @@ static char *xstrdup(const char *s)
                   : (n)++)
 
 /* ================================================================ context */
-
-struct problem {
-    unsigned line, col;
-    size_t seq;
-    char *msg;
-};
 
 /* An id of the world, from its JSON (whatever the world's other faults). */
 enum ent_kind { E_SHOP, E_PRODUCT, E_SKU, E_ORDER, E_SKU_ORDER, E_AFTERSALE };
@@ -133,8 +135,7 @@ struct named {
 
 struct ld {
     const char *file;
-    struct problem *pv;
-    size_t pn, pcap;
+    struct vr_ctx vr;
     struct scn_scenario *s;
     struct ent *ents;
     size_t n_ents, cap_ents;
@@ -147,170 +148,12 @@ struct ld {
     size_t n_names, cap_names;
 };
 
-/* Records one problem; `fmt` starts with the path ("options.push: ..."). */
-static void report(struct ld *L, struct dd_json_pos pos, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void report(struct ld *L, struct dd_json_pos pos, const char *fmt, ...)
-{
-    struct dd_buf b;
-    va_list ap;
-    dd_buf_init(&b, 4096);
-    va_start(ap, fmt);
-    if (dd_buf_vprintf(&b, fmt, ap) != 0)
-        dd_buf_puts(&b, "(message too long)");
-    va_end(ap);
-    size_t i = GROW(L->pv, L->pn, L->pcap);
-    L->pv[i].line = pos.line ? pos.line : 1;
-    L->pv[i].col = pos.col ? pos.col : 1;
-    L->pv[i].seq = i;
-    L->pv[i].msg = dd_buf_steal(&b);
-}
-
-static int cmp_problem(const void *a, const void *b)
-{
-    const struct problem *x = a, *y = b;
-    if (x->line != y->line)
-        return x->line < y->line ? -1 : 1;
-    if (x->col != y->col)
-        return x->col < y->col ? -1 : 1;
-    return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-/* Writes the problems sorted by position into `errs` and frees them. */
-static void flush_problems(struct ld *L, struct dd_buf *errs)
-{
-    if (L->pn > 1)
-        qsort(L->pv, L->pn, sizeof *L->pv, cmp_problem);
-    for (size_t i = 0; i < L->pn; i++) {
-        if (!errs)
-            ;
-        else if (i < MAX_PROBLEMS)
-            dd_buf_printf(errs, "%s:%u:%u: %s\n", L->file, L->pv[i].line,
-                          L->pv[i].col, L->pv[i].msg);
-        else if (i == MAX_PROBLEMS)
-            dd_buf_printf(errs, "%s:%u:%u: %zu more problems not shown\n",
-                          L->file, L->pv[i].line, L->pv[i].col,
-                          L->pn - MAX_PROBLEMS);
-        free(L->pv[i].msg);
-    }
-    free(L->pv);
-    L->pv = NULL;
-    L->pn = L->pcap = 0;
-}
-
 /* ================================================================ words */
-
-/*
- * Copies `s` (up to a NUL) into `buf` (CLIP bytes) for a message: control
- * characters escaped as in JSON (so a problem stays on one line), cut at
- * a UTF-8 character boundary after about 60 bytes, with "…" when cut.
- */
-static const char *clip(char *buf, const char *s)
-{
-    size_t o = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        char esc[8];
-        size_t n = 1;
-        if (*p == '\n' || *p == '\t' || *p == '\r') {
-            esc[0] = '\\';
-            esc[1] = *p == '\n' ? 'n' : *p == '\t' ? 't' : 'r';
-            n = 2;
-        } else if (*p < 0x20 || *p == 0x7f) {
-            snprintf(esc, sizeof esc, "\\u%04x", *p);
-            n = 6;
-        } else {
-            esc[0] = (char)*p;
-        }
-        /* stop at a character boundary once 60 bytes are out */
-        if (o + n > 60 && (*p & 0xC0) != 0x80) {
-            memcpy(buf + o, "\xE2\x80\xA6", 4);
-            return buf;
-        }
-        memcpy(buf + o, esc, n);
-        o += n;
-    }
-    buf[o] = '\0';
-    return buf;
-}
-
-/* A value's text for a message: its lexeme or string, clipped. */
-static const char *shown(char *buf, const struct dd_json *v)
-{
-    if (v->type == DD_JSON_NUMBER || v->type == DD_JSON_STRING)
-        return clip(buf, v->text);
-    return clip(buf, "?");
-}
-
-static size_t distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    size_t row[64];
-    if (la >= 63 || lb >= 63)
-        return 9;
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
-/* The word of `list` (n words) closest to `w`, or NULL when none is close
- * enough to be a likely typo. */
-static const char *closest(const char *w, const char *const *list, size_t n)
-{
-    const char *best = NULL;
-    size_t best_d = strlen(w) <= 4 ? 2 : 3;
-    if (n > MAX_MEMBERS)
-        return NULL; /* not worth the time */
-    for (size_t i = 0; i < n; i++) {
-        if (!list[i] || !*list[i])
-            continue;
-        size_t d = strcasecmp(w, list[i]) == 0 ? 1 : distance(w, list[i]);
-        if (d < best_d) {
-            best_d = d;
-            best = list[i];
-        }
-    }
-    return best;
-}
-
-static size_t count_words(const char *const *list)
-{
-    size_t n = 0;
-    while (list[n])
-        n++;
-    return n;
-}
-
-/* " (did you mean \"x\"?)" or "", into buf. */
-static const char *hint(char *buf, size_t size, const char *w,
-                        const char *const *list, size_t n)
-{
-    const char *best = closest(w, list, n);
-    if (best)
-        snprintf(buf, size, " (did you mean \"%s\"?)", best);
-    else
-        buf[0] = '\0';
-    return buf;
-}
 
 /* "\"a\", \"b\" or \"c\"" into a new dd_buf (free it). */
 static void one_of(struct dd_buf *b, const char *const *list)
 {
-    size_t n = count_words(list);
+    size_t n = vr_count_words(list);
     dd_buf_init(b, 0);
     for (size_t i = 0; i < n; i++)
         dd_buf_printf(b, "%s\"%s\"",
@@ -320,256 +163,23 @@ static void one_of(struct dd_buf *b, const char *const *list)
                       list[i]);
 }
 
-static const char *a_type(const struct dd_json *v)
-{
-    switch (v->type) {
-    case DD_JSON_NULL:
-        return "null";
-    case DD_JSON_FALSE:
-    case DD_JSON_TRUE:
-        return "a boolean";
-    case DD_JSON_NUMBER:
-        return "a number";
-    case DD_JSON_STRING:
-        return "a string";
-    case DD_JSON_ARRAY:
-        return "an array";
-    case DD_JSON_OBJECT:
-        return "an object";
-    }
-    return "a value";
-}
-
-/* True when the string has no NUL inside. */
-static bool clean(const struct dd_json *v)
-{
-    return strlen(v->text) == v->len;
-}
-
 /* ================================================================ readers */
-
-/* A member that is present and not null, or NULL. */
-static const struct dd_json *mem(const struct dd_json *obj, const char *key)
-{
-    const struct dd_json *v = dd_json_get(obj, key);
-    return dd_json_is_absent(v) ? NULL : v;
-}
-
-static void missing(struct ld *L, const struct dd_json *obj, const char *path,
-                    const char *key)
-{
-    report(L, obj->pos, "%s: missing \"%s\"", path, key);
-}
-
-/*
- * Reports every member of `obj` whose key is not in `known` (with the
- * closest known key as a hint) and every repeated key.
- */
-static void check_keys(struct ld *L, const struct dd_json *obj,
-                       const char *path, const char *const *known)
-{
-    size_t nk = count_words(known);
-    if (obj->n > MAX_MEMBERS) {
-        report(L, obj->pos, "%s: %zu keys (at most %d)", path, obj->n,
-               MAX_MEMBERS);
-        return;
-    }
-    for (size_t i = 0; i < obj->n; i++) {
-        const struct dd_json *m = &obj->kids[i];
-        char buf[CLIP], h[96];
-        size_t k = 0;
-        bool ok = strlen(m->key) == m->key_len;
-        while (k < nk && !(ok && strcmp(known[k], m->key) == 0))
-            k++;
-        if (k < nk) {
-            for (size_t j = 0; j < i; j++) {
-                if (obj->kids[j].key_len == m->key_len &&
-                    memcmp(obj->kids[j].key, m->key, m->key_len) == 0) {
-                    report(L, m->key_pos,
-                           "%s: duplicate key \"%s\" (the last one is used)",
-                           path, clip(buf, m->key));
-                    break;
-                }
-            }
-            continue;
-        }
-        report(L, m->key_pos, "%s: unknown key \"%s\"%s", path,
-               clip(buf, m->key),
-               ok ? hint(h, sizeof h, m->key, known, nk) : "");
-    }
-}
-
-/* The object member `key` (reported when of another type), or NULL. */
-static const struct dd_json *rd_object(struct ld *L, const struct dd_json *obj,
-                                       const char *path, const char *key,
-                                       bool required)
-{
-    const struct dd_json *v = mem(obj, key);
-    if (!v) {
-        if (required)
-            missing(L, obj, path, key);
-        return NULL;
-    }
-    if (v->type != DD_JSON_OBJECT) {
-        report(L, v->pos, "%s.%s: expected an object, got %s", path, key,
-               a_type(v));
-        return NULL;
-    }
-    return v;
-}
-
-/* The array member `key` (reported when of another type), or NULL. */
-static const struct dd_json *rd_array(struct ld *L, const struct dd_json *obj,
-                                      const char *path, const char *key,
-                                      bool required)
-{
-    const struct dd_json *v = mem(obj, key);
-    if (!v) {
-        if (required)
-            missing(L, obj, path, key);
-        return NULL;
-    }
-    if (v->type != DD_JSON_ARRAY) {
-        report(L, v->pos, "%s.%s: expected an array, got %s", path, key,
-               a_type(v));
-        return NULL;
-    }
-    return v;
-}
-
-/* A string value without NUL, at most `maxlen` bytes, non-empty when
- * `nonempty`; `what` names it in messages ("options.push"). */
-static bool is_str(struct ld *L, const struct dd_json *v, const char *what,
-                   size_t maxlen, bool nonempty)
-{
-    if (v->type != DD_JSON_STRING) {
-        report(L, v->pos, "%s: expected a string, got %s", what, a_type(v));
-        return false;
-    }
-    if (!clean(v)) {
-        report(L, v->pos, "%s: NUL character inside the string", what);
-        return false;
-    }
-    if (nonempty && v->len == 0) {
-        report(L, v->pos, "%s: must not be empty", what);
-        return false;
-    }
-    if (v->len > maxlen) {
-        report(L, v->pos, "%s: too long (at most %zu bytes)", what, maxlen);
-        return false;
-    }
-    return true;
-}
-
-/* Reads string member `key`; see is_str. */
-static bool rd_str(struct ld *L, const struct dd_json *obj, const char *path,
-                   const char *key, bool required, size_t maxlen, bool nonempty,
-                   const char **out)
-{
-    const struct dd_json *v = mem(obj, key);
-    char what[160];
-    if (!v) {
-        if (required)
-            missing(L, obj, path, key);
-        return false;
-    }
-    snprintf(what, sizeof what, "%s.%s", path, key);
-    if (!is_str(L, v, what, maxlen, nonempty))
-        return false;
-    *out = v->text;
-    return true;
-}
-
-/* An integer value in [lo, hi] (a JSON number or a string of digits). */
-static bool is_int(struct ld *L, const struct dd_json *v, const char *what,
-                   int64_t lo, int64_t hi, int64_t *out)
-{
-    char buf[CLIP];
-    int64_t x;
-    if (v->type != DD_JSON_STRING && v->type != DD_JSON_NUMBER) {
-        report(L, v->pos, "%s: expected an integer, got %s", what, a_type(v));
-        return false;
-    }
-    int rc = dd_json_int64(v, &x);
-    if (rc == DD_E_TYPE) {
-        report(L, v->pos, "%s: \"%s\" is not an integer", what, shown(buf, v));
-        return false;
-    }
-    if (rc != 0 || x < lo || x > hi) {
-        if (rc == 0 && x < lo)
-            report(L, v->pos, "%s: must be at least %lld (got %lld)", what,
-                   (long long)lo, (long long)x);
-        else
-            report(L, v->pos, "%s: must be at most %lld (got %s)", what,
-                   (long long)hi, shown(buf, v));
-        return false;
-    }
-    *out = x;
-    return true;
-}
-
-static bool rd_int(struct ld *L, const struct dd_json *obj, const char *path,
-                   const char *key, bool required, int64_t lo, int64_t hi,
-                   int64_t *out)
-{
-    const struct dd_json *v = mem(obj, key);
-    char what[160];
-    if (!v) {
-        if (required)
-            missing(L, obj, path, key);
-        return false;
-    }
-    snprintf(what, sizeof what, "%s.%s", path, key);
-    return is_int(L, v, what, lo, hi, out);
-}
-
-/* An id: a string of digits or a JSON number, > 0, exact. */
-static bool is_id(struct ld *L, const struct dd_json *v, const char *what,
-                  int64_t *out)
-{
-    char buf[CLIP];
-    if (v->type != DD_JSON_STRING && v->type != DD_JSON_NUMBER) {
-        report(L, v->pos, "%s: expected an id (a string of digits), got %s",
-               what, a_type(v));
-        return false;
-    }
-    if (dd_json_int64(v, out) != 0 || *out <= 0) {
-        report(L, v->pos,
-               "%s: \"%s\" is not an id (a positive integer of at most 19 "
-               "digits)",
-               what, shown(buf, v));
-        return false;
-    }
-    return true;
-}
 
 /* A number of seconds (any JSON number that is finite). */
 static bool is_secs(struct ld *L, const struct dd_json *v, const char *what,
                     double *out)
 {
     if (v->type != DD_JSON_NUMBER) {
-        report(L, v->pos, "%s: expected a number of seconds, got %s", what,
-               a_type(v));
+        vr_report(&L->vr, v->pos, "%s: expected a number of seconds, got %s",
+                  what, vr_a_type(v));
         return false;
     }
     double d = strtod(v->text, NULL);
     if (!isfinite(d)) {
-        report(L, v->pos, "%s: %s is out of range", what, v->text);
+        vr_report(&L->vr, v->pos, "%s: %s is out of range", what, v->text);
         return false;
     }
     *out = d;
-    return true;
-}
-
-static bool is_bool(struct ld *L, const struct dd_json *v, const char *what,
-                    bool *out)
-{
-    if (v->type != DD_JSON_TRUE && v->type != DD_JSON_FALSE) {
-        report(L, v->pos, "%s: expected true or false, got %s", what,
-               a_type(v));
-        return false;
-    }
-    *out = v->type == DD_JSON_TRUE;
     return true;
 }
 
@@ -579,19 +189,19 @@ static int is_word(struct ld *L, const struct dd_json *v, const char *what,
 {
     char buf[CLIP], h[96];
     struct dd_buf all;
-    size_t n = count_words(list);
-    if (v->type == DD_JSON_STRING && clean(v))
+    size_t n = vr_count_words(list);
+    if (v->type == DD_JSON_STRING && vr_no_nul(v))
         for (size_t i = 0; i < n; i++)
             if (strcmp(list[i], v->text) == 0)
                 return (int)i;
     one_of(&all, list);
     if (v->type == DD_JSON_STRING)
-        report(L, v->pos, "%s: \"%s\" is not one of %s%s", what,
-               clip(buf, v->text), dd_buf_str(&all),
-               clean(v) ? hint(h, sizeof h, v->text, list, n) : "");
+        vr_report(&L->vr, v->pos, "%s: \"%s\" is not one of %s%s", what,
+                  vr_clip(buf, v->text), dd_buf_str(&all),
+                  vr_no_nul(v) ? vr_hint(h, sizeof h, v->text, list, n) : "");
     else
-        report(L, v->pos, "%s: expected one of %s, got %s", what,
-               dd_buf_str(&all), a_type(v));
+        vr_report(&L->vr, v->pos, "%s: expected one of %s, got %s", what,
+                  dd_buf_str(&all), vr_a_type(v));
     dd_buf_free(&all);
     return -1;
 }
@@ -600,16 +210,16 @@ static int is_word(struct ld *L, const struct dd_json *v, const char *what,
 static bool is_name(struct ld *L, const struct dd_json *v, const char *what)
 {
     char buf[CLIP];
-    if (!is_str(L, v, what, ID_MAX_LEN, true))
+    if (!vr_is_str(&L->vr, v, what, ID_MAX_LEN, true))
         return false;
     for (size_t i = 0; i < v->len; i++) {
         char c = v->text[i];
         if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
               (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.')) {
-            report(L, v->pos,
-                   "%s: \"%s\" is not an id (letters, digits, '-', '_' and "
-                   "'.' only)",
-                   what, clip(buf, v->text));
+            vr_report(&L->vr, v->pos,
+                      "%s: \"%s\" is not an id (letters, digits, '-', '_' and "
+                      "'.' only)",
+                      what, vr_clip(buf, v->text));
             return false;
         }
     }
@@ -667,27 +277,28 @@ static void collect_world(struct ld *L, const struct dd_json *w)
 {
     const struct dd_json *a, *b;
     int64_t parent, qty;
-    if ((a = mem(w, "shops")) && a->type == DD_JSON_ARRAY)
+    if ((a = vr_mem(w, "shops")) && a->type == DD_JSON_ARRAY)
         for (size_t i = 0; i < a->n; i++)
-            add_ent(L, mem(&a->kids[i], "shop_id"), E_SHOP, 0, 0);
-    if ((a = mem(w, "products")) && a->type == DD_JSON_ARRAY) {
+            add_ent(L, vr_mem(&a->kids[i], "shop_id"), E_SHOP, 0, 0);
+    if ((a = vr_mem(w, "products")) && a->type == DD_JSON_ARRAY) {
         for (size_t i = 0; i < a->n; i++) {
-            add_ent(L, mem(&a->kids[i], "product_id"), E_PRODUCT, 0, 0);
-            if ((b = mem(&a->kids[i], "skus")) && b->type == DD_JSON_ARRAY)
+            add_ent(L, vr_mem(&a->kids[i], "product_id"), E_PRODUCT, 0, 0);
+            if ((b = vr_mem(&a->kids[i], "skus")) && b->type == DD_JSON_ARRAY)
                 for (size_t j = 0; j < b->n; j++)
-                    add_ent(L, mem(&b->kids[j], "sku_id"), E_SKU, 0, 0);
+                    add_ent(L, vr_mem(&b->kids[j], "sku_id"), E_SKU, 0, 0);
         }
     }
-    if ((a = mem(w, "orders")) && a->type == DD_JSON_ARRAY) {
+    if ((a = vr_mem(w, "orders")) && a->type == DD_JSON_ARRAY) {
         for (size_t i = 0; i < a->n; i++) {
-            const struct dd_json *o = mem(&a->kids[i], "order_id");
+            const struct dd_json *o = vr_mem(&a->kids[i], "order_id");
             int64_t first = 0, n_lines = 0;
             if (!o || dd_json_int64(o, &parent) != 0)
                 parent = 0;
-            if ((b = mem(&a->kids[i], "sku_orders")) &&
+            if ((b = vr_mem(&a->kids[i], "sku_orders")) &&
                 b->type == DD_JSON_ARRAY) {
                 for (size_t j = 0; j < b->n; j++) {
-                    const struct dd_json *so = mem(&b->kids[j], "sku_order_id");
+                    const struct dd_json *so =
+                        vr_mem(&b->kids[j], "sku_order_id");
                     int64_t id;
                     if (so && dd_json_int64(so, &id) == 0 && id > 0 &&
                         n_lines++ == 0)
@@ -698,21 +309,21 @@ static void collect_world(struct ld *L, const struct dd_json *w)
             add_ent(L, o, E_ORDER, first, n_lines);
             if (b && b->type == DD_JSON_ARRAY) {
                 for (size_t j = 0; j < b->n; j++) {
-                    const struct dd_json *q = mem(&b->kids[j], "quantity");
+                    const struct dd_json *q = vr_mem(&b->kids[j], "quantity");
                     if (!q || dd_json_int64(q, &qty) != 0)
                         qty = 1;
-                    add_ent(L, mem(&b->kids[j], "sku_order_id"), E_SKU_ORDER,
+                    add_ent(L, vr_mem(&b->kids[j], "sku_order_id"), E_SKU_ORDER,
                             parent, qty);
                 }
             }
         }
     }
-    if ((a = mem(w, "aftersales")) && a->type == DD_JSON_ARRAY) {
+    if ((a = vr_mem(w, "aftersales")) && a->type == DD_JSON_ARRAY) {
         for (size_t i = 0; i < a->n; i++) {
-            const struct dd_json *so = mem(&a->kids[i], "sku_order_id");
+            const struct dd_json *so = vr_mem(&a->kids[i], "sku_order_id");
             if (!so || dd_json_int64(so, &parent) != 0)
                 parent = 0;
-            add_ent(L, mem(&a->kids[i], "aftersale_id"), E_AFTERSALE, parent,
+            add_ent(L, vr_mem(&a->kids[i], "aftersale_id"), E_AFTERSALE, parent,
                     0);
         }
     }
@@ -752,8 +363,8 @@ static void add_name(struct ld *L, const struct dd_json *v, const char *what)
 {
     for (size_t i = 0; i < L->n_names; i++) {
         if (strcmp(L->names[i].id, v->text) == 0) {
-            report(L, v->pos, "%s: id \"%s\" is already used at %u:%u", what,
-                   v->text, L->names[i].pos.line, L->names[i].pos.col);
+            vr_report(&L->vr, v->pos, "%s: id \"%s\" is already used at %u:%u",
+                      what, v->text, L->names[i].pos.line, L->names[i].pos.col);
             return;
         }
     }
@@ -802,7 +413,7 @@ static bool runs_before(const struct ld *L, size_t a, size_t b)
             return true;
     }
     const struct scn_step *r = &s->steps[j];
-    const struct dd_json *made = mem(s->steps[a].with, "aftersale_id");
+    const struct dd_json *made = vr_mem(s->steps[a].with, "aftersale_id");
     int64_t id;
     if (strcmp(s->steps[a].name, "buyer.apply") == 0 && made &&
         dd_json_int64(made, &id) == 0 &&
@@ -846,8 +457,8 @@ static void check_matchers(struct ld *L, const struct dd_json *m,
     if (depth > MAX_DEPTH)
         return;
     if (m->n > MAX_MEMBERS) {
-        report(L, m->pos, "%s: %zu %s (at most %d)", path, m->n,
-               m->type == DD_JSON_ARRAY ? "items" : "keys", MAX_MEMBERS);
+        vr_report(&L->vr, m->pos, "%s: %zu %s (at most %d)", path, m->n,
+                  m->type == DD_JSON_ARRAY ? "items" : "keys", MAX_MEMBERS);
         return;
     }
     if (m->type == DD_JSON_ARRAY) {
@@ -862,28 +473,31 @@ static void check_matchers(struct ld *L, const struct dd_json *m,
     const struct dd_json *abs = dd_json_get(m, "$absent");
     if (abs) {
         if (abs->type != DD_JSON_TRUE && abs->type != DD_JSON_FALSE)
-            report(L, abs->pos, "%s.$absent: expected true or false, got %s",
-                   path, a_type(abs));
+            vr_report(&L->vr, abs->pos,
+                      "%s.$absent: expected true or false, got %s", path,
+                      vr_a_type(abs));
         if (m->n != 1)
-            report(L, m->pos,
-                   "%s: \"$absent\" must be alone in its object ({\"$absent\": "
-                   "true})",
-                   path);
+            vr_report(
+                &L->vr, m->pos,
+                "%s: \"$absent\" must be alone in its object ({\"$absent\": "
+                "true})",
+                path);
         return;
     }
     for (size_t i = 0; i < m->n; i++) {
         const struct dd_json *v = &m->kids[i];
         bool ok = strlen(v->key) == v->key_len;
-        snprintf(sub, sizeof sub, "%s.%s", path, clip(buf, v->key));
+        snprintf(sub, sizeof sub, "%s.%s", path, vr_clip(buf, v->key));
         for (size_t j = 0; j < i; j++)
             if (m->kids[j].key_len == v->key_len &&
                 memcmp(m->kids[j].key, v->key, v->key_len) == 0)
-                report(L, v->key_pos, "%s: duplicate key \"%s\"", path,
-                       clip(buf, v->key));
+                vr_report(&L->vr, v->key_pos, "%s: duplicate key \"%s\"", path,
+                          vr_clip(buf, v->key));
         if (ok && v->key[0] == '$') {
-            report(L, v->key_pos,
-                   "%s: unknown matcher \"%s\" (the only one is \"$absent\")",
-                   path, clip(buf, v->key));
+            vr_report(
+                &L->vr, v->key_pos,
+                "%s: unknown matcher \"%s\" (the only one is \"$absent\")",
+                path, vr_clip(buf, v->key));
             continue;
         }
         int64_t id;
@@ -891,17 +505,19 @@ static void check_matchers(struct ld *L, const struct dd_json *m,
             dd_json_int64(v, &id) == 0) {
             if (id_key(v->key, as_keys) && !find_ent(L, id, E_AFTERSALE) &&
                 !find_apply(L, id) && !is_forged(L, id))
-                report(L, v->pos,
-                       "%s: no after-sale has id \"%s\" (not in the world, "
-                       "and no buyer.apply or push.forged step names it)",
-                       sub, shown(buf, v));
+                vr_report(&L->vr, v->pos,
+                          "%s: no after-sale has id \"%s\" (not in the world, "
+                          "and no buyer.apply or push.forged step names it)",
+                          sub, vr_shown(buf, v));
             else if (id_key(v->key, order_keys) && !find_ent(L, id, E_ORDER) &&
                      !find_ent(L, id, E_SKU_ORDER))
-                report(L, v->pos, "%s: no order of the world has id \"%s\"",
-                       sub, shown(buf, v));
+                vr_report(&L->vr, v->pos,
+                          "%s: no order of the world has id \"%s\"", sub,
+                          vr_shown(buf, v));
             else if (id_key(v->key, line_keys) && !find_ent(L, id, E_SKU_ORDER))
-                report(L, v->pos, "%s: no SKU order of the world has id \"%s\"",
-                       sub, shown(buf, v));
+                vr_report(&L->vr, v->pos,
+                          "%s: no SKU order of the world has id \"%s\"", sub,
+                          vr_shown(buf, v));
         }
         check_matchers(L, v, sub, depth + 1);
     }
@@ -912,7 +528,7 @@ static const struct dd_json *rd_matchers(struct ld *L, const struct dd_json *o,
                                          const char *path)
 {
     char sub[160];
-    const struct dd_json *a = rd_object(L, o, path, "args", false);
+    const struct dd_json *a = vr_rd_object(&L->vr, o, path, "args", false);
     if (a) {
         snprintf(sub, sizeof sub, "%s.args", path);
         check_matchers(L, a, sub, 0);
@@ -926,17 +542,18 @@ static const char *rd_method(struct ld *L, const struct dd_json *v,
                              const char *what, bool unimplemented_ok)
 {
     char buf[CLIP], h[96];
-    if (!is_str(L, v, what, 128, true))
+    if (!vr_is_str(&L->vr, v, what, 128, true))
         return NULL;
     if (mock_api_find(v->text))
         return v->text;
     if (mock_api_is_known_unimplemented(v->text)) {
         if (unimplemented_ok)
             return v->text;
-        report(L, v->pos,
-               "%s: %s is a Doudian API the mock does not implement: the ERP "
-               "could never call it successfully",
-               what, v->text);
+        vr_report(
+            &L->vr, v->pos,
+            "%s: %s is a Doudian API the mock does not implement: the ERP "
+            "could never call it successfully",
+            what, v->text);
         return NULL;
     }
     size_t n = 0;
@@ -955,9 +572,10 @@ static const char *rd_method(struct ld *L, const struct dd_json *v,
     if (full)
         snprintf(h, sizeof h, " (did you mean \"%s\"?)", full);
     else
-        hint(h, sizeof h, v->text, names, n);
-    report(L, v->pos, "%s: \"%s\" is not a Doudian API the mock knows%s", what,
-           clip(buf, v->text), h);
+        vr_hint(h, sizeof h, v->text, names, n);
+    vr_report(&L->vr, v->pos,
+              "%s: \"%s\" is not a Doudian API the mock knows%s", what,
+              vr_clip(buf, v->text), h);
     free(names);
     return NULL;
 }
@@ -970,9 +588,9 @@ static void parse_info(struct ld *L, const struct dd_json *info)
                                        "situation", "correct_erp", NULL};
     struct scn_scenario *s = L->s;
     int64_t id;
-    check_keys(L, info, "info", keys);
-    const struct dd_json *idv = mem(info, "id");
-    if (rd_int(L, info, "info", "id", true, 1, 999999, &id)) {
+    vr_check_keys(&L->vr, info, "info", keys);
+    const struct dd_json *idv = vr_mem(info, "id");
+    if (vr_rd_int(&L->vr, info, "info", "id", true, 1, 999999, &id)) {
         s->id = (int)id;
         /* A file named NNNN-slug.json carries id NNNN. */
         const char *base = strrchr(L->file, '/');
@@ -984,20 +602,24 @@ static void parse_info(struct ld *L, const struct dd_json *info)
             int want = (base[0] - '0') * 1000 + (base[1] - '0') * 100 +
                        (base[2] - '0') * 10 + (base[3] - '0');
             if (want != s->id)
-                report(L, idv->pos,
-                       "info.id: %d does not match the file name, which "
-                       "says %04d",
-                       s->id, want);
+                vr_report(&L->vr, idv->pos,
+                          "info.id: %d does not match the file name, which "
+                          "says %04d",
+                          s->id, want);
         }
     }
-    rd_str(L, info, "info", "title", true, 200, true, &s->title);
-    rd_str(L, info, "info", "situation", true, 8192, true, &s->situation);
-    rd_str(L, info, "info", "correct_erp", true, 8192, true, &s->correct_erp);
-    const struct dd_json *kw = rd_array(L, info, "info", "keywords", false);
+    vr_rd_str(&L->vr, info, "info", "title", true, 200, true, &s->title);
+    vr_rd_str(&L->vr, info, "info", "situation", true, 8192, true,
+              &s->situation);
+    vr_rd_str(&L->vr, info, "info", "correct_erp", true, 8192, true,
+              &s->correct_erp);
+    const struct dd_json *kw =
+        vr_rd_array(&L->vr, info, "info", "keywords", false);
     if (!kw)
         return;
     if (kw->n > 100) {
-        report(L, kw->pos, "info.keywords: %zu keywords (at most 100)", kw->n);
+        vr_report(&L->vr, kw->pos, "info.keywords: %zu keywords (at most 100)",
+                  kw->n);
         return;
     }
     s->keywords = xcalloc(kw->n, sizeof *s->keywords);
@@ -1005,14 +627,14 @@ static void parse_info(struct ld *L, const struct dd_json *info)
         char what[64], buf[CLIP];
         const struct dd_json *k = &kw->kids[i];
         snprintf(what, sizeof what, "info.keywords[%zu]", i);
-        if (!is_str(L, k, what, 64, true))
+        if (!vr_is_str(&L->vr, k, what, 64, true))
             continue;
         bool dup = false;
         for (size_t j = 0; j < s->n_keywords; j++)
             dup = dup || strcmp(s->keywords[j], k->text) == 0;
         if (dup)
-            report(L, k->pos, "%s: \"%s\" is listed twice", what,
-                   clip(buf, k->text));
+            vr_report(&L->vr, k->pos, "%s: \"%s\" is listed twice", what,
+                      vr_clip(buf, k->text));
         else
             s->keywords[s->n_keywords++] = k->text;
     }
@@ -1027,31 +649,34 @@ static void parse_options(struct ld *L, const struct dd_json *o)
     struct scn_scenario *s = L->s;
     const struct dd_json *v;
     int64_t x;
-    check_keys(L, o, "options", keys);
-    if ((v = mem(o, "push"))) {
+    vr_check_keys(&L->vr, o, "options", keys);
+    if ((v = vr_mem(o, "push"))) {
         int m = is_word(L, v, "options.push", modes);
         s->push = m == 1   ? SCN_PUSH_REQUIRED
                   : m == 2 ? SCN_PUSH_FORBIDDEN
                            : SCN_PUSH_EITHER;
     }
-    if (rd_int(L, o, "options", "poll_interval", false, 1, INTERVAL_MAX, &x))
+    if (vr_rd_int(&L->vr, o, "options", "poll_interval", false, 1, INTERVAL_MAX,
+                  &x))
         s->poll_interval = (int)x;
-    if (rd_int(L, o, "options", "time_scale", false, 1, TIME_SCALE_MAX, &x))
+    if (vr_rd_int(&L->vr, o, "options", "time_scale", false, 1, TIME_SCALE_MAX,
+                  &x))
         s->time_scale = x;
-    if ((v = mem(o, "max_seconds"))) {
+    if ((v = vr_mem(o, "max_seconds"))) {
         double d;
         if (is_secs(L, v, "options.max_seconds", &d)) {
             if (d <= 0 || d > MAX_SECONDS_CAP)
-                report(L, v->pos,
-                       "options.max_seconds: must be more than 0 and at most "
-                       "%g (got %s)",
-                       MAX_SECONDS_CAP, v->text);
+                vr_report(
+                    &L->vr, v->pos,
+                    "options.max_seconds: must be more than 0 and at most "
+                    "%g (got %s)",
+                    MAX_SECONDS_CAP, v->text);
             else
                 s->max_seconds = d;
         }
     }
-    if ((v = mem(o, "hook")))
-        is_bool(L, v, "options.hook", &s->needs_hook);
+    if ((v = vr_mem(o, "hook")))
+        vr_is_bool(&L->vr, v, "options.hook", &s->needs_hook);
 }
 
 /*
@@ -1066,38 +691,43 @@ static void check_world(struct ld *L, const struct dd_json *w)
 {
     const struct dd_json *v, *app, *set;
     if (w->type == DD_JSON_OBJECT) {
-        if ((app = mem(w, "app")) && app->type == DD_JSON_OBJECT) {
+        if ((app = vr_mem(w, "app")) && app->type == DD_JSON_OBJECT) {
             static const char *const creds[] = {"app_key", "app_secret", NULL};
             for (int i = 0; creds[i]; i++)
                 if ((v = dd_json_get(app, creds[i])))
-                    report(L, v->key_pos,
-                           "world.app.%s: a scenario carries no credentials: "
-                           "each run gets a fresh app_key and app_secret "
-                           "(remove it)",
-                           creds[i]);
+                    vr_report(
+                        &L->vr, v->key_pos,
+                        "world.app.%s: a scenario carries no credentials: "
+                        "each run gets a fresh app_key and app_secret "
+                        "(remove it)",
+                        creds[i]);
         }
         if ((v = dd_json_get(w, "tokens")))
-            report(L, v->key_pos,
-                   "world.tokens: a scenario carries no tokens: the ERP under "
-                   "test obtains its own with token.create (remove it)");
+            vr_report(
+                &L->vr, v->key_pos,
+                "world.tokens: a scenario carries no tokens: the ERP under "
+                "test obtains its own with token.create (remove it)");
         if ((v = dd_json_get(w, "auth_codes")))
-            report(L, v->key_pos,
-                   "world.auth_codes: the runner issues a tool-type app's "
-                   "authorization code itself (DOUDIAN_AUTH_CODE; remove it)");
+            vr_report(
+                &L->vr, v->key_pos,
+                "world.auth_codes: the runner issues a tool-type app's "
+                "authorization code itself (DOUDIAN_AUTH_CODE; remove it)");
         if ((v = dd_json_get(w, "subscription")))
-            report(L, v->key_pos,
-                   "world.subscription: the runner subscribes the ERP's push "
-                   "listener; choose pushes with options.push (remove it)");
-        if ((set = mem(w, "settings")) && set->type == DD_JSON_OBJECT &&
+            vr_report(
+                &L->vr, v->key_pos,
+                "world.subscription: the runner subscribes the ERP's push "
+                "listener; choose pushes with options.push (remove it)");
+        if ((set = vr_mem(w, "settings")) && set->type == DD_JSON_OBJECT &&
             (v = dd_json_get(set, "time_scale")))
-            report(L, v->key_pos,
-                   "world.settings.time_scale: set the time scale with "
-                   "options.time_scale (the command line may override it)");
-        const struct dd_json *shops = mem(w, "shops");
+            vr_report(&L->vr, v->key_pos,
+                      "world.settings.time_scale: set the time scale with "
+                      "options.time_scale (the command line may override it)");
+        const struct dd_json *shops = vr_mem(w, "shops");
         if (!shops || (shops->type == DD_JSON_ARRAY && shops->n == 0))
-            report(L, w->pos,
-                   "world: needs at least one shop (the ERP under test works "
-                   "for the first one)");
+            vr_report(
+                &L->vr, w->pos,
+                "world: needs at least one shop (the ERP under test works "
+                "for the first one)");
         collect_world(L, w);
     }
     struct mock_settings def;
@@ -1130,7 +760,7 @@ static bool path_like(const char *s, size_t n)
 /* Turns the world loader's "FILE:L:C: PATH: message" lines into problems. */
 static void take_world_errors(struct ld *L, const char *text)
 {
-    size_t flen = strlen(L->file), first = L->pn;
+    size_t flen = strlen(L->file), first = L->vr.n;
     const char *p = text;
     while (*p) {
         const char *nl = strchr(p, '\n');
@@ -1156,16 +786,16 @@ static void take_world_errors(struct ld *L, const char *text)
                 located = true;
             }
         }
-        if (!located && first < L->pn) {
+        if (!located && first < L->vr.n) {
             /* a line break inside the previous message (a string of the
              * world echoed as it is): keep the problem on one line */
             struct dd_buf b;
             dd_buf_init(&b, 0);
-            dd_buf_puts(&b, L->pv[L->pn - 1].msg);
+            dd_buf_puts(&b, L->vr.v[L->vr.n - 1].msg);
             dd_buf_puts(&b, "\\n");
             dd_buf_append(&b, msg, mlen);
-            free(L->pv[L->pn - 1].msg);
-            L->pv[L->pn - 1].msg = dd_buf_steal(&b);
+            free(L->vr.v[L->vr.n - 1].msg);
+            L->vr.v[L->vr.n - 1].msg = dd_buf_steal(&b);
             p = nl ? nl + 1 : p + n;
             continue;
         }
@@ -1173,7 +803,8 @@ static void take_world_errors(struct ld *L, const char *text)
         size_t plen = colon ? (size_t)(colon - msg) : 0;
         bool prefix = colon && path_like(msg, plen) &&
                       !(plen == 5 && memcmp(msg, "world", 5) == 0);
-        report(L, pos, "%s%.*s", prefix ? "world." : "", (int)mlen, msg);
+        vr_report(&L->vr, pos, "%s%.*s", prefix ? "world." : "", (int)mlen,
+                  msg);
         p = nl ? nl + 1 : p + n;
     }
 }
@@ -1236,69 +867,72 @@ static void parse_step(struct ld *L, size_t i, const struct dd_json *st)
     si->parent = SCN_NO_STEP;
     x->pos = st->pos;
     if (st->type != DD_JSON_OBJECT) {
-        report(L, st->pos, "%s: expected an object, got %s", path, a_type(st));
+        vr_report(&L->vr, st->pos, "%s: expected an object, got %s", path,
+                  vr_a_type(st));
         return;
     }
-    check_keys(L, st, path, keys);
-    if ((v = mem(st, "id"))) {
+    vr_check_keys(&L->vr, st, path, keys);
+    if ((v = vr_mem(st, "id"))) {
         snprintf(what, sizeof what, "%s.id", path);
         if (is_name(L, v, what)) {
             x->id = v->text;
             add_name(L, v, what);
         }
     }
-    const struct dd_json *at = mem(st, "at");
-    after = mem(st, "after");
+    const struct dd_json *at = vr_mem(st, "at");
+    after = vr_mem(st, "after");
     if (at && after) {
-        report(L, after->key_pos,
-               "%s: a step runs either \"at\" a time or \"after\" a "
-               "condition, not both",
-               path);
+        vr_report(&L->vr, after->key_pos,
+                  "%s: a step runs either \"at\" a time or \"after\" a "
+                  "condition, not both",
+                  path);
     } else if (!at && !after) {
-        report(L, st->pos,
-               "%s: missing \"at\" (seconds) or \"after\" (a condition)", path);
+        vr_report(&L->vr, st->pos,
+                  "%s: missing \"at\" (seconds) or \"after\" (a condition)",
+                  path);
     } else if (at) {
         snprintf(what, sizeof what, "%s.at", path);
         if (is_secs(L, at, what, &x->at)) {
             if (x->at < 0)
-                report(L, at->pos, "%s: must not be negative (got %s)", what,
-                       at->text);
+                vr_report(&L->vr, at->pos, "%s: must not be negative (got %s)",
+                          what, at->text);
             else if (x->at >= s->max_seconds)
-                report(L, at->pos,
-                       "%s: %s s is not before the run ends (max_seconds "
-                       "%g)",
-                       what, at->text, s->max_seconds);
+                vr_report(&L->vr, at->pos,
+                          "%s: %s s is not before the run ends (max_seconds "
+                          "%g)",
+                          what, at->text, s->max_seconds);
             else {
                 si->timed = true;
                 si->t = x->at;
             }
         }
     } else if (after->type != DD_JSON_OBJECT) {
-        report(L, after->pos, "%s.after: expected an object, got %s", path,
-               a_type(after));
+        vr_report(&L->vr, after->pos, "%s.after: expected an object, got %s",
+                  path, vr_a_type(after));
     } else {
         char apath[80];
         snprintf(apath, sizeof apath, "%s.after", path);
-        check_keys(L, after, apath, akeys);
-        const struct dd_json *sv = mem(after, "step"), *cv = mem(after, "call"),
-                             *kv = mem(after, "ack");
+        vr_check_keys(&L->vr, after, apath, akeys);
+        const struct dd_json *sv = vr_mem(after, "step"),
+                             *cv = vr_mem(after, "call"),
+                             *kv = vr_mem(after, "ack");
         int n = (sv != NULL) + (cv != NULL) + (kv != NULL);
         if (n == 0)
-            report(L, after->pos,
-                   "%s: missing \"step\", \"call\" or \"ack\" (what to wait "
-                   "for)",
-                   apath);
+            vr_report(&L->vr, after->pos,
+                      "%s: missing \"step\", \"call\" or \"ack\" (what to wait "
+                      "for)",
+                      apath);
         else if (n > 1)
-            report(L, after->pos,
-                   "%s: wait for one thing: \"step\", \"call\" or \"ack\"",
-                   apath);
+            vr_report(&L->vr, after->pos,
+                      "%s: wait for one thing: \"step\", \"call\" or \"ack\"",
+                      apath);
         if (!cv) {
             if ((v = dd_json_get(after, "args")))
-                report(L, v->key_pos, "%s.args: only applies to \"call\"",
-                       apath);
+                vr_report(&L->vr, v->key_pos,
+                          "%s.args: only applies to \"call\"", apath);
             if ((v = dd_json_get(after, "answered")))
-                report(L, v->key_pos, "%s.answered: only applies to \"call\"",
-                       apath);
+                vr_report(&L->vr, v->key_pos,
+                          "%s.answered: only applies to \"call\"", apath);
         }
         if (n != 1) {
             /* reported */
@@ -1312,8 +946,8 @@ static void parse_step(struct ld *L, size_t i, const struct dd_json *st)
             snprintf(what, sizeof what, "%s.call", apath);
             const char *m = rd_method(L, cv, what, false);
             x->method = m ? m : "";
-            x->args = rd_object(L, after, apath, "args", false);
-            if ((v = mem(after, "answered"))) {
+            x->args = vr_rd_object(&L->vr, after, apath, "args", false);
+            if ((v = vr_mem(after, "answered"))) {
                 snprintf(what, sizeof what, "%s.answered", apath);
                 x->success_only = is_word(L, v, what, answers) == 1;
             }
@@ -1323,64 +957,65 @@ static void parse_step(struct ld *L, size_t i, const struct dd_json *st)
             snprintf(kpath, sizeof kpath, "%s.ack", apath);
             static const char *const kkeys[] = {"tag", "aftersale_id", NULL};
             if (kv->type != DD_JSON_OBJECT) {
-                report(L, kv->pos, "%s: expected an object, got %s", kpath,
-                       a_type(kv));
+                vr_report(&L->vr, kv->pos, "%s: expected an object, got %s",
+                          kpath, vr_a_type(kv));
             } else {
                 int64_t tag;
-                check_keys(L, kv, kpath, kkeys);
-                if (rd_int(L, kv, kpath, "tag", true, 200, 208, &tag))
+                vr_check_keys(&L->vr, kv, kpath, kkeys);
+                if (vr_rd_int(&L->vr, kv, kpath, "tag", true, 200, 208, &tag))
                     x->tag = (int)tag;
-                if ((v = mem(kv, "aftersale_id"))) {
+                if ((v = vr_mem(kv, "aftersale_id"))) {
                     snprintf(what, sizeof what, "%s.aftersale_id", kpath);
-                    is_id(L, v, what, &x->aftersale_id);
+                    vr_is_id(&L->vr, v, what, &x->aftersale_id);
                 }
             }
             if (s->push != SCN_PUSH_REQUIRED)
-                report(L, kv->pos,
-                       "%s: waiting for an acknowledged push needs pushes: set "
-                       "\"push\": \"required\" in options",
-                       kpath);
+                vr_report(
+                    &L->vr, kv->pos,
+                    "%s: waiting for an acknowledged push needs pushes: set "
+                    "\"push\": \"required\" in options",
+                    kpath);
         }
     }
-    if ((v = mem(st, "delay"))) {
+    if ((v = vr_mem(st, "delay"))) {
         snprintf(what, sizeof what, "%s.delay", path);
         si->delay_node = v;
         if (at)
-            report(L, v->key_pos,
-                   "%s: \"delay\" only applies to \"after\" (add it to "
-                   "\"at\")",
-                   what);
+            vr_report(&L->vr, v->key_pos,
+                      "%s: \"delay\" only applies to \"after\" (add it to "
+                      "\"at\")",
+                      what);
         else if (is_secs(L, v, what, &x->delay)) {
             if (x->delay < 0)
-                report(L, v->pos, "%s: must not be negative (got %s)", what,
-                       v->text);
+                vr_report(&L->vr, v->pos, "%s: must not be negative (got %s)",
+                          what, v->text);
             else if (x->delay >= s->max_seconds)
-                report(L, v->pos,
-                       "%s: %s s is not before the run ends (max_seconds "
-                       "%g)",
-                       what, v->text, s->max_seconds);
+                vr_report(&L->vr, v->pos,
+                          "%s: %s s is not before the run ends (max_seconds "
+                          "%g)",
+                          what, v->text, s->max_seconds);
         }
     }
-    if (!(v = mem(st, "do"))) {
-        missing(L, st, path, "do");
+    if (!(v = vr_mem(st, "do"))) {
+        vr_missing(&L->vr, st, path, "do");
     } else {
         snprintf(what, sizeof what, "%s.do", path);
-        if (is_str(L, v, what, 64, true)) {
+        if (vr_is_str(&L->vr, v, what, 64, true)) {
             int a = find_action(v->text);
             if (a < 0) {
                 const char *names[N_ACTIONS];
                 for (size_t k = 0; k < N_ACTIONS; k++)
                     names[k] = actions[k].name;
-                report(L, v->pos, "%s: unknown action \"%s\"%s", what,
-                       clip(buf, v->text),
-                       hint(h, sizeof h, v->text, names, N_ACTIONS));
+                vr_report(&L->vr, v->pos, "%s: unknown action \"%s\"%s", what,
+                          vr_clip(buf, v->text),
+                          vr_hint(h, sizeof h, v->text, names, N_ACTIONS));
             } else {
                 x->name = actions[a].name;
                 x->action = actions[a].kind;
             }
         }
     }
-    if ((v = rd_object(L, st, path, "with", false)))
+    if ((v = vr_rd_object(&L->vr, st, path, "with", false)))
         x->with = v;
 }
 
@@ -1389,7 +1024,7 @@ static void parse_step(struct ld *L, size_t i, const struct dd_json *st)
 static void collect_created(struct ld *L, size_t i)
 {
     const struct scn_step *x = &L->s->steps[i];
-    const struct dd_json *v = mem(x->with, "aftersale_id");
+    const struct dd_json *v = vr_mem(x->with, "aftersale_id");
     int64_t id;
     if (!v || dd_json_int64(v, &id) != 0 || id <= 0)
         return;
@@ -1405,8 +1040,8 @@ static void collect_created(struct ld *L, size_t i)
     L->applies[k].step = i;
     L->applies[k].pos = v->pos;
     L->applies[k].sku_order = 0;
-    const struct dd_json *so = mem(x->with, "sku_order_id");
-    const struct dd_json *o = mem(x->with, "order_id");
+    const struct dd_json *so = vr_mem(x->with, "sku_order_id");
+    const struct dd_json *o = vr_mem(x->with, "order_id");
     int64_t so_id, o_id, first = 0;
     if (so && dd_json_int64(so, &so_id) == 0)
         L->applies[k].sku_order = so_id;
@@ -1428,13 +1063,15 @@ static void order_steps(struct ld *L)
         if (x->when != SCN_AFTER_STEP || !*x->ref)
             continue;
         size_t j = scn_scenario_step(s, x->ref);
-        const struct dd_json *rv = mem(mem(L->si[i].node, "after"), "step");
+        const struct dd_json *rv =
+            vr_mem(vr_mem(L->si[i].node, "after"), "step");
         if (j == SCN_NO_STEP) {
             char buf[CLIP], h[96];
-            report(L, rv->pos,
-                   "timeline[%zu].after.step: no step has id "
-                   "\"%s\"%s",
-                   i, clip(buf, x->ref), hint(h, sizeof h, x->ref, ids, n));
+            vr_report(&L->vr, rv->pos,
+                      "timeline[%zu].after.step: no step has id "
+                      "\"%s\"%s",
+                      i, vr_clip(buf, x->ref),
+                      vr_hint(h, sizeof h, x->ref, ids, n));
             continue;
         }
         x->ref_step = j;
@@ -1468,13 +1105,13 @@ static void order_steps(struct ld *L)
             dd_buf_printf(&chain, " -> \"%s\"", s->steps[j].id);
         } while (j != i);
         if (L->si[i].parent == i)
-            report(L, L->si[i].node->pos,
-                   "timeline[%zu]: step \"%s\" waits for itself", i,
-                   s->steps[i].id);
+            vr_report(&L->vr, L->si[i].node->pos,
+                      "timeline[%zu]: step \"%s\" waits for itself", i,
+                      s->steps[i].id);
         else
-            report(L, L->si[i].node->pos,
-                   "timeline[%zu]: steps wait for each other in a cycle: %s", i,
-                   dd_buf_str(&chain));
+            vr_report(&L->vr, L->si[i].node->pos,
+                      "timeline[%zu]: steps wait for each other in a cycle: %s",
+                      i, dd_buf_str(&chain));
         dd_buf_free(&chain);
     }
     /* Times: walk each chain up to its root. */
@@ -1501,11 +1138,12 @@ static void order_steps(struct ld *L)
             L->si[i].t < s->max_seconds || p == SCN_NO_STEP ||
             L->si[p].t >= s->max_seconds || s->steps[i].delay >= s->max_seconds)
             continue;
-        report(L, L->si[i].node->pos,
-               "timeline[%zu]: would run at %g s (step \"%s\" at %g s + delay "
-               "%g s), not before the run ends (max_seconds %g)",
-               i, L->si[i].t, s->steps[p].id, L->si[p].t, s->steps[i].delay,
-               s->max_seconds);
+        vr_report(
+            &L->vr, L->si[i].node->pos,
+            "timeline[%zu]: would run at %g s (step \"%s\" at %g s + delay "
+            "%g s), not before the run ends (max_seconds %g)",
+            i, L->si[i].t, s->steps[p].id, L->si[p].t, s->steps[i].delay,
+            s->max_seconds);
     }
     free(ids);
 }
@@ -1638,18 +1276,19 @@ static void check_as_at_step(struct ld *L, size_t i, const struct dd_json *v,
         return;
     const struct apply *a = find_apply(L, id);
     if (!a) {
-        report(L, v->pos,
-               "%s: no after-sale has id \"%s\" (not in the world, and no "
-               "buyer.apply step creates it)",
-               what, shown(buf, v));
+        vr_report(&L->vr, v->pos,
+                  "%s: no after-sale has id \"%s\" (not in the world, and no "
+                  "buyer.apply step creates it)",
+                  what, vr_shown(buf, v));
         return;
     }
     if (a->step == i || !runs_before(L, a->step, i))
-        report(L, v->pos,
-               "%s: after-sale \"%s\" is created by the buyer.apply step at "
-               "%u:%u, which is not certain to run before this step (wait for "
-               "it with \"after\": {\"step\": ...}, or use a later \"at\")",
-               what, shown(buf, v), a->pos.line, a->pos.col);
+        vr_report(
+            &L->vr, v->pos,
+            "%s: after-sale \"%s\" is created by the buyer.apply step at "
+            "%u:%u, which is not certain to run before this step (wait for "
+            "it with \"after\": {\"step\": ...}, or use a later \"at\")",
+            what, vr_shown(buf, v), a->pos.line, a->pos.col);
 }
 
 /* The SKU order items of a warehouse.return_arrived. */
@@ -1659,34 +1298,37 @@ static void check_items(struct ld *L, const struct dd_json *v, const char *what)
     char path[256], buf[CLIP];
     int64_t id, q;
     if (v->type != DD_JSON_ARRAY) {
-        report(L, v->pos, "%s: expected an array, got %s", what, a_type(v));
+        vr_report(&L->vr, v->pos, "%s: expected an array, got %s", what,
+                  vr_a_type(v));
         return;
     }
     if (v->n == 0)
-        report(L, v->pos, "%s: must list at least one item", what);
+        vr_report(&L->vr, v->pos, "%s: must list at least one item", what);
     if (v->n > MAX_MEMBERS) {
-        report(L, v->pos, "%s: %zu items (at most %d)", what, v->n,
-               MAX_MEMBERS);
+        vr_report(&L->vr, v->pos, "%s: %zu items (at most %d)", what, v->n,
+                  MAX_MEMBERS);
         return;
     }
     for (size_t k = 0; k < v->n; k++) {
         const struct dd_json *it = &v->kids[k];
         snprintf(path, sizeof path, "%s[%zu]", what, k);
         if (it->type != DD_JSON_OBJECT) {
-            report(L, it->pos, "%s: expected an object, got %s", path,
-                   a_type(it));
+            vr_report(&L->vr, it->pos, "%s: expected an object, got %s", path,
+                      vr_a_type(it));
             continue;
         }
-        check_keys(L, it, path, keys);
-        const struct dd_json *so = mem(it, "sku_order_id");
+        vr_check_keys(&L->vr, it, path, keys);
+        const struct dd_json *so = vr_mem(it, "sku_order_id");
         char sub[288];
         snprintf(sub, sizeof sub, "%s.sku_order_id", path);
         if (!so)
-            missing(L, it, path, "sku_order_id");
-        else if (is_id(L, so, sub, &id) && !find_ent(L, id, E_SKU_ORDER))
-            report(L, so->pos, "%s: no SKU order of the world has id \"%s\"",
-                   sub, shown(buf, so));
-        rd_int(L, it, path, "quantity", true, 1, INT32_MAX, &q);
+            vr_missing(&L->vr, it, path, "sku_order_id");
+        else if (vr_is_id(&L->vr, so, sub, &id) &&
+                 !find_ent(L, id, E_SKU_ORDER))
+            vr_report(&L->vr, so->pos,
+                      "%s: no SKU order of the world has id \"%s\"", sub,
+                      vr_shown(buf, so));
+        vr_rd_int(&L->vr, it, path, "quantity", true, 1, INT32_MAX, &q);
     }
 }
 
@@ -1700,81 +1342,86 @@ static int64_t check_arg(struct ld *L, size_t i, const struct arg *a,
     bool b;
     switch (a->t) {
     case T_AS:
-        if (is_id(L, v, what, &id))
+        if (vr_is_id(&L->vr, v, what, &id))
             check_as_at_step(L, i, v, what, id);
         return id;
     case T_AS_NEW: {
-        if (!is_id(L, v, what, &id))
+        if (!vr_is_id(&L->vr, v, what, &id))
             return 0;
         const struct ent *e = find_any(L, id);
         const struct apply *ap = find_apply(L, id);
         if (e)
-            report(L, v->pos,
-                   "%s: \"%s\" is already the id of the %s at %u:%u (ids are "
-                   "unique across the world)",
-                   what, shown(buf, v), ent_names[e->kind], e->pos.line,
-                   e->pos.col);
+            vr_report(
+                &L->vr, v->pos,
+                "%s: \"%s\" is already the id of the %s at %u:%u (ids are "
+                "unique across the world)",
+                what, vr_shown(buf, v), ent_names[e->kind], e->pos.line,
+                e->pos.col);
         else if (ap && ap->step != i)
-            report(L, v->pos,
-                   "%s: after-sale \"%s\" is already created by the "
-                   "buyer.apply step at %u:%u",
-                   what, shown(buf, v), ap->pos.line, ap->pos.col);
+            vr_report(&L->vr, v->pos,
+                      "%s: after-sale \"%s\" is already created by the "
+                      "buyer.apply step at %u:%u",
+                      what, vr_shown(buf, v), ap->pos.line, ap->pos.col);
         return id;
     }
     case T_AS_ANY:
-        is_id(L, v, what, &id);
+        vr_is_id(&L->vr, v, what, &id);
         return id;
     case T_ORDER:
-        if (is_id(L, v, what, &id) && !find_ent(L, id, E_ORDER)) {
-            report(L, v->pos, "%s: no order of the world has id \"%s\"", what,
-                   shown(buf, v));
+        if (vr_is_id(&L->vr, v, what, &id) && !find_ent(L, id, E_ORDER)) {
+            vr_report(&L->vr, v->pos, "%s: no order of the world has id \"%s\"",
+                      what, vr_shown(buf, v));
             return 0;
         }
         return id;
     case T_SKU_ORDER:
-        if (is_id(L, v, what, &id) && !find_ent(L, id, E_SKU_ORDER)) {
-            report(L, v->pos, "%s: no SKU order of the world has id \"%s\"",
-                   what, shown(buf, v));
+        if (vr_is_id(&L->vr, v, what, &id) && !find_ent(L, id, E_SKU_ORDER)) {
+            vr_report(&L->vr, v->pos,
+                      "%s: no SKU order of the world has id \"%s\"", what,
+                      vr_shown(buf, v));
             return 0;
         }
         return id;
     case T_SKU_ORDERS:
         if (v->type != DD_JSON_ARRAY) {
-            report(L, v->pos, "%s: expected an array of SKU order ids, got %s",
-                   what, a_type(v));
+            vr_report(&L->vr, v->pos,
+                      "%s: expected an array of SKU order ids, got %s", what,
+                      vr_a_type(v));
             return 0;
         }
         if (v->n == 0)
-            report(L, v->pos, "%s: must list at least one SKU order", what);
+            vr_report(&L->vr, v->pos, "%s: must list at least one SKU order",
+                      what);
         if (v->n > MAX_MEMBERS) {
-            report(L, v->pos, "%s: %zu SKU orders (at most %d)", what, v->n,
-                   MAX_MEMBERS);
+            vr_report(&L->vr, v->pos, "%s: %zu SKU orders (at most %d)", what,
+                      v->n, MAX_MEMBERS);
             return 0;
         }
         for (size_t k = 0; k < v->n; k++) {
             char sub[256];
             int64_t y, z;
             snprintf(sub, sizeof sub, "%s[%zu]", what, k);
-            if (!is_id(L, &v->kids[k], sub, &y))
+            if (!vr_is_id(&L->vr, &v->kids[k], sub, &y))
                 continue;
             if (!find_ent(L, y, E_SKU_ORDER))
-                report(L, v->kids[k].pos,
-                       "%s: no SKU order of the world has id \"%s\"", sub,
-                       shown(buf, &v->kids[k]));
+                vr_report(&L->vr, v->kids[k].pos,
+                          "%s: no SKU order of the world has id \"%s\"", sub,
+                          vr_shown(buf, &v->kids[k]));
             for (size_t j = 0; j < k; j++)
                 if (dd_json_int64(&v->kids[j], &z) == 0 && z == y) {
-                    report(L, v->kids[k].pos, "%s: \"%s\" is listed twice", sub,
-                           shown(buf, &v->kids[k]));
+                    vr_report(&L->vr, v->kids[k].pos,
+                              "%s: \"%s\" is listed twice", sub,
+                              vr_shown(buf, &v->kids[k]));
                     break;
                 }
         }
         return 0;
     case T_INT:
-        is_int(L, v, what, a->lo, a->hi, &x);
+        vr_is_int(&L->vr, v, what, a->lo, a->hi, &x);
         return 0;
     case T_STR:
     case T_TEXT:
-        is_str(L, v, what, (size_t)a->hi, a->t == T_STR);
+        vr_is_str(&L->vr, v, what, (size_t)a->hi, a->t == T_STR);
         return 0;
     case T_WORD:
         is_word(L, v, what, a->words);
@@ -1784,16 +1431,16 @@ static int64_t check_arg(struct ld *L, size_t i, const struct arg *a,
             x <= 2)
             return 0;
         if (v->type == DD_JSON_NUMBER) {
-            report(L, v->pos,
-                   "%s: must be 0 \"return\", 1 \"shipped_refund\" or 2 "
-                   "\"unshipped_refund\" (got %s)",
-                   what, shown(buf, v));
+            vr_report(&L->vr, v->pos,
+                      "%s: must be 0 \"return\", 1 \"shipped_refund\" or 2 "
+                      "\"unshipped_refund\" (got %s)",
+                      what, vr_shown(buf, v));
             return 0;
         }
         is_word(L, v, what, as_type_words);
         return 0;
     case T_BOOL:
-        is_bool(L, v, what, &b);
+        vr_is_bool(&L->vr, v, what, &b);
         return 0;
     case T_ITEMS:
         check_items(L, v, what);
@@ -1807,15 +1454,16 @@ static int64_t check_arg(struct ld *L, size_t i, const struct arg *a,
 static void check_apply(struct ld *L, const struct dd_json *w,
                         const struct dd_json *where, const char *path)
 {
-    const struct dd_json *so = mem(w, "sku_order_id"), *o = mem(w, "order_id");
-    const struct dd_json *q = mem(w, "quantity");
+    const struct dd_json *so = vr_mem(w, "sku_order_id"),
+                         *o = vr_mem(w, "order_id");
+    const struct dd_json *q = vr_mem(w, "quantity");
     int64_t so_id = 0, o_id = 0, qty, first = 0;
     char buf[CLIP], buf2[CLIP];
     if (!so && !o) {
-        report(L, where->pos,
-               "%s: missing \"sku_order_id\" (or \"order_id\" of "
-               "an order with one SKU order)",
-               path);
+        vr_report(&L->vr, where->pos,
+                  "%s: missing \"sku_order_id\" (or \"order_id\" of "
+                  "an order with one SKU order)",
+                  path);
         return;
     }
     if (so && dd_json_int64(so, &so_id) != 0)
@@ -1825,33 +1473,36 @@ static void check_apply(struct ld *L, const struct dd_json *w,
     if (!so) {
         size_t n = lines_of(L, o_id, &first);
         if (n > 1)
-            report(L, o->pos,
-                   "%s.order_id: order \"%s\" has %zu SKU orders: name one "
-                   "with \"sku_order_id\"",
-                   path, shown(buf, o), n);
+            vr_report(&L->vr, o->pos,
+                      "%s.order_id: order \"%s\" has %zu SKU orders: name one "
+                      "with \"sku_order_id\"",
+                      path, vr_shown(buf, o), n);
         so_id = n == 1 ? first : 0;
     }
     const struct ent *line = so_id ? find_ent(L, so_id, E_SKU_ORDER) : NULL;
     if (!line)
         return;
     if (so && o && find_ent(L, o_id, E_ORDER) && line->parent != o_id)
-        report(L, o->pos,
-               "%s.order_id: SKU order \"%s\" belongs to order \"%lld\", not "
-               "\"%s\"",
-               path, shown(buf, so), (long long)line->parent, shown(buf2, o));
+        vr_report(
+            &L->vr, o->pos,
+            "%s.order_id: SKU order \"%s\" belongs to order \"%lld\", not "
+            "\"%s\"",
+            path, vr_shown(buf, so), (long long)line->parent,
+            vr_shown(buf2, o));
     if (q && dd_json_int64(q, &qty) == 0 && qty > line->qty && qty >= 1)
-        report(L, q->pos,
-               "%s.quantity: %lld is more than the %lld items of SKU order "
-               "\"%lld\"",
-               path, (long long)qty, (long long)line->qty, (long long)line->id);
+        vr_report(&L->vr, q->pos,
+                  "%s.quantity: %lld is more than the %lld items of SKU order "
+                  "\"%lld\"",
+                  path, (long long)qty, (long long)line->qty,
+                  (long long)line->id);
 }
 
 /* warehouse.ship_request: every SKU order is a line of the order. */
 static void check_ship_request(struct ld *L, const struct dd_json *w,
                                const char *path)
 {
-    const struct dd_json *o = mem(w, "shop_order_id");
-    const struct dd_json *ids = mem(w, "sku_order_ids");
+    const struct dd_json *o = vr_mem(w, "shop_order_id");
+    const struct dd_json *ids = vr_mem(w, "sku_order_ids");
     int64_t o_id, id;
     char buf[CLIP], buf2[CLIP];
     if (!o || !ids || ids->type != DD_JSON_ARRAY ||
@@ -1862,59 +1513,15 @@ static void check_ship_request(struct ld *L, const struct dd_json *w,
         if (dd_json_int64(&ids->kids[k], &id) != 0 ||
             !(e = find_ent(L, id, E_SKU_ORDER)) || e->parent == o_id)
             continue;
-        report(L, ids->kids[k].pos,
-               "%s.sku_order_ids[%zu]: SKU order \"%s\" is a line of order "
-               "\"%lld\", not of \"%s\"",
-               path, k, shown(buf, &ids->kids[k]), (long long)e->parent,
-               shown(buf2, o));
+        vr_report(&L->vr, ids->kids[k].pos,
+                  "%s.sku_order_ids[%zu]: SKU order \"%s\" is a line of order "
+                  "\"%lld\", not of \"%s\"",
+                  path, k, vr_shown(buf, &ids->kids[k]), (long long)e->parent,
+                  vr_shown(buf2, o));
     }
 }
 
 /* ---------------------------------------------------------------- faults */
-
-enum {
-    P_KIND = 1u << 0,
-    P_METHOD = 1u << 1,
-    P_TAG = 1u << 2,
-    P_COUNT = 1u << 3,
-    P_PROB = 1u << 4,
-    P_SUB = 1u << 5,
-    P_DELAY = 1u << 6,
-    P_TRUNC = 1u << 7,
-    P_LIMIT = 1u << 8,
-    P_WINDOW = 1u << 9,
-    P_DRIFT = 1u << 10,
-    P_COPIES = 1u << 11,
-};
-#define P_API  (P_KIND | P_METHOD | P_COUNT | P_PROB)
-#define P_PUSH (P_KIND | P_TAG | P_COUNT | P_PROB)
-
-/* The kinds of mock/faults.c, with the members each accepts and needs. */
-static const struct {
-    const char *name;
-    bool push;
-    unsigned allowed, required;
-} fault_kinds[] = {
-    {"api_error", false, P_API | P_SUB, P_SUB},
-    {"api_latency", false, P_API | P_DELAY, P_DELAY},
-    {"api_reset", false, P_API, 0},
-    {"api_truncate", false, P_API | P_TRUNC, P_TRUNC},
-    {"rate_limit", false, P_API | P_LIMIT | P_WINDOW, P_LIMIT | P_WINDOW},
-    {"list_drift", false, P_API | P_DRIFT, 0},
-    {"push_drop", true, P_PUSH, 0},
-    {"push_duplicate", true, P_PUSH | P_COPIES, 0},
-    {"push_reorder", true, P_PUSH, 0},
-    {"push_delay", true, P_PUSH | P_DELAY, P_DELAY},
-    {"push_bad_sign", true, P_PUSH, 0},
-    {"push_bad_app_id", true, P_PUSH, 0},
-    {"push_bad_data", true, P_PUSH, 0},
-};
-#define N_FAULT_KINDS (sizeof fault_kinds / sizeof fault_kinds[0])
-
-static const char *const fault_members[] = {
-    "kind",     "method",   "tag",         "count", "probability",
-    "sub_code", "delay_ms", "truncate_to", "limit", "window_ms",
-    "drift",    "copies",   NULL};
 
 /* The `with` of a fault step: the body of POST /_mock/worlds/K/faults,
  * checked as mock/faults.c checks it. */
@@ -1922,102 +1529,109 @@ static void check_fault(struct ld *L, const struct dd_json *w,
                         const struct dd_json *where, const char *path)
 {
     static const char *const drifts[] = {"touch", "insert", "both", NULL};
-    const char *kind_words[N_FAULT_KINDS + 1];
+    const char *kind_words[MOCK_FAULT_N_KINDS + 1];
+    const char *member_words[MOCK_FAULT_N_MEMBERS + 1];
     char what[160];
     int kind = -1;
-    for (size_t k = 0; k < N_FAULT_KINDS; k++)
-        kind_words[k] = fault_kinds[k].name;
-    kind_words[N_FAULT_KINDS] = NULL;
-    check_keys(L, w, path, fault_members);
-    const struct dd_json *kv = mem(w, "kind");
+    for (size_t k = 0; k < MOCK_FAULT_N_KINDS; k++)
+        kind_words[k] = mock_fault_kinds[k].name;
+    kind_words[MOCK_FAULT_N_KINDS] = NULL;
+    for (size_t m = 0; m < MOCK_FAULT_N_MEMBERS; m++)
+        member_words[m] = mock_fault_members[m].name;
+    member_words[MOCK_FAULT_N_MEMBERS] = NULL;
+    vr_check_keys(&L->vr, w, path, member_words);
+    const struct dd_json *kv = vr_mem(w, "kind");
     if (!kv)
-        missing(L, where, path, "kind");
+        vr_missing(&L->vr, where, path, "kind");
     else {
         snprintf(what, sizeof what, "%s.kind", path);
         kind = is_word(L, kv, what, kind_words);
     }
     const char *method = NULL;
-    for (size_t m = 1; fault_members[m]; m++) {
-        unsigned bit = 1u << m;
-        const struct dd_json *v = mem(w, fault_members[m]);
-        snprintf(what, sizeof what, "%s.%s", path, fault_members[m]);
-        if (kind >= 0 && !v && (fault_kinds[kind].required & bit)) {
-            report(L, where->pos, "%s: %s needs \"%s\"", path,
-                   fault_kinds[kind].name, fault_members[m]);
+    for (size_t m = 1; m < MOCK_FAULT_N_MEMBERS; m++) {
+        unsigned bit = mock_fault_members[m].bit;
+        const struct dd_json *v = vr_mem(w, mock_fault_members[m].name);
+        snprintf(what, sizeof what, "%s.%s", path, mock_fault_members[m].name);
+        if (kind >= 0 && !v && (mock_fault_kinds[kind].required & bit)) {
+            vr_report(&L->vr, where->pos, "%s: %s needs \"%s\"", path,
+                      mock_fault_kinds[kind].name, mock_fault_members[m].name);
             continue;
         }
         if (!v)
             continue;
-        if (kind >= 0 && !(fault_kinds[kind].allowed & bit)) {
-            report(L, v->key_pos, "%s: does not apply to %s", what,
-                   fault_kinds[kind].name);
+        if (kind >= 0 && !(mock_fault_kinds[kind].allowed & bit)) {
+            vr_report(&L->vr, v->key_pos, "%s: does not apply to %s", what,
+                      mock_fault_kinds[kind].name);
             continue;
         }
         int64_t x;
         switch (bit) {
-        case P_METHOD:
+        case MOCK_FAULT_P_METHOD:
             method = rd_method(L, v, what, false);
             if (method && kind >= 0 &&
-                strcmp(fault_kinds[kind].name, "list_drift") == 0 &&
+                strcmp(mock_fault_kinds[kind].name, "list_drift") == 0 &&
                 strcmp(method, "afterSale.List") != 0)
-                report(L, v->pos,
-                       "%s: list_drift applies to afterSale.List "
-                       "only",
-                       what);
+                vr_report(&L->vr, v->pos,
+                          "%s: list_drift applies to afterSale.List "
+                          "only",
+                          what);
             break;
-        case P_TAG:
-            is_int(L, v, what, 0, 65535, &x);
+        case MOCK_FAULT_P_TAG:
+            vr_is_int(&L->vr, v, what, 0, 65535, &x);
             break;
-        case P_COUNT:
-            is_int(L, v, what, 1, BIG_MAX, &x);
+        case MOCK_FAULT_P_COUNT:
+            vr_is_int(&L->vr, v, what, 1, BIG_MAX, &x);
             break;
-        case P_PROB: {
+        case MOCK_FAULT_P_PROB: {
             double p = 0;
             if (v->type != DD_JSON_NUMBER ||
                 !((p = strtod(v->text, NULL)) > 0 && p <= 1))
-                report(L, v->pos, "%s: must be a number with 0 < p <= 1", what);
+                vr_report(&L->vr, v->pos,
+                          "%s: must be a number with 0 < p <= 1", what);
             break;
         }
-        case P_SUB:
-            is_str(L, v, what, 128, true);
+        case MOCK_FAULT_P_SUB:
+            vr_is_str(&L->vr, v, what, 128, true);
             break;
-        case P_DELAY:
-            is_int(L, v, what, 1, DELAY_MAX_MS, &x);
+        case MOCK_FAULT_P_DELAY:
+            vr_is_int(&L->vr, v, what, 1, DELAY_MAX_MS, &x);
             break;
-        case P_TRUNC:
-            is_int(L, v, what, 0, TRUNCATE_MAX, &x);
+        case MOCK_FAULT_P_TRUNC:
+            vr_is_int(&L->vr, v, what, 0, TRUNCATE_MAX, &x);
             break;
-        case P_LIMIT:
-            is_int(L, v, what, 1, BIG_MAX, &x);
+        case MOCK_FAULT_P_LIMIT:
+            vr_is_int(&L->vr, v, what, 1, BIG_MAX, &x);
             break;
-        case P_WINDOW:
-            is_int(L, v, what, 1, WINDOW_MAX_MS, &x);
+        case MOCK_FAULT_P_WINDOW:
+            vr_is_int(&L->vr, v, what, 1, WINDOW_MAX_MS, &x);
             break;
-        case P_DRIFT:
+        case MOCK_FAULT_P_DRIFT:
             is_word(L, v, what, drifts);
             break;
-        case P_COPIES:
-            is_int(L, v, what, 1, COPIES_MAX, &x);
+        case MOCK_FAULT_P_COPIES:
+            vr_is_int(&L->vr, v, what, 1, COPIES_MAX, &x);
             break;
         }
     }
-    const struct dd_json *sub = mem(w, "sub_code");
-    if (kind >= 0 && (fault_kinds[kind].allowed & P_SUB) && sub &&
-        sub->type == DD_JSON_STRING && clean(sub) && sub->len > 0 &&
-        (method || !mem(w, "method")) && !dd_errtab_find(method, sub->text)) {
+    const struct dd_json *sub = vr_mem(w, "sub_code");
+    if (kind >= 0 && (mock_fault_kinds[kind].allowed & MOCK_FAULT_P_SUB) &&
+        sub && sub->type == DD_JSON_STRING && vr_no_nul(sub) && sub->len > 0 &&
+        (method || !vr_mem(w, "method")) &&
+        !dd_errtab_find(method, sub->text)) {
         char buf[CLIP];
-        report(L, sub->pos,
-               "%s.sub_code: \"%s\" is not a row of the error table for %s",
-               path, clip(buf, sub->text),
-               method ? method
-                      : "the platform (give a \"method\" for an API's own "
-                        "rows)");
+        vr_report(&L->vr, sub->pos,
+                  "%s.sub_code: \"%s\" is not a row of the error table for %s",
+                  path, vr_clip(buf, sub->text),
+                  method ? method
+                         : "the platform (give a \"method\" for an API's own "
+                           "rows)");
     }
-    if (kind >= 0 && fault_kinds[kind].push && L->s->push != SCN_PUSH_REQUIRED)
-        report(L, kv->pos,
-               "%s.kind: %s needs pushes: set \"push\": \"required\" in "
-               "options",
-               path, fault_kinds[kind].name);
+    if (kind >= 0 && mock_fault_kinds[kind].push &&
+        L->s->push != SCN_PUSH_REQUIRED)
+        vr_report(&L->vr, kv->pos,
+                  "%s.kind: %s needs pushes: set \"push\": \"required\" in "
+                  "options",
+                  path, mock_fault_kinds[kind].name);
 }
 
 /* Pass 3 over one step: its action's arguments. */
@@ -2037,23 +1651,23 @@ static void check_step_args(struct ld *L, size_t i)
         return;
     snprintf(path, sizeof path, "timeline[%zu].with", i);
     const struct dd_json *w = x->with;
-    const struct dd_json *dv = mem(st, "do");
+    const struct dd_json *dv = vr_mem(st, "do");
     if (x->action == SCN_DO_HOOK_SHIP || x->action == SCN_DO_HOOK_RETURN) {
         s->money_safety = true;
         if (!s->needs_hook)
-            report(L, dv->pos,
-                   "timeline[%zu].do: %s is a warehouse hook event: set "
-                   "\"hook\": true in options",
-                   i, x->name);
+            vr_report(&L->vr, dv->pos,
+                      "timeline[%zu].do: %s is a warehouse hook event: set "
+                      "\"hook\": true in options",
+                      i, x->name);
     }
     if (x->action == SCN_DO_FORGED_PUSH && s->push != SCN_PUSH_REQUIRED)
-        report(L, dv->pos,
-               "timeline[%zu].do: push.forged needs pushes: set \"push\": "
-               "\"required\" in options",
-               i);
+        vr_report(&L->vr, dv->pos,
+                  "timeline[%zu].do: push.forged needs pushes: set \"push\": "
+                  "\"required\" in options",
+                  i);
     /* A `with` of the wrong type was reported in pass 1; without one,
      * missing arguments are reported at the step. */
-    const struct dd_json *wv = mem(st, "with");
+    const struct dd_json *wv = vr_mem(st, "with");
     if (wv && wv->type != DD_JSON_OBJECT)
         return;
     const struct dd_json *where = wv ? wv : st;
@@ -2069,12 +1683,12 @@ static void check_step_args(struct ld *L, size_t i)
     for (const struct arg *a = args; a->key && nk < 15; a++)
         keys[nk++] = a->key;
     keys[nk] = NULL;
-    check_keys(L, w, path, keys);
+    vr_check_keys(&L->vr, w, path, keys);
     for (const struct arg *a = args; a->key; a++) {
-        const struct dd_json *v = mem(w, a->key);
+        const struct dd_json *v = vr_mem(w, a->key);
         if (!v) {
             if (a->req)
-                missing(L, where, path, a->key);
+                vr_missing(&L->vr, where, path, a->key);
             continue;
         }
         snprintf(what, sizeof what, "%s.%s", path, a->key);
@@ -2125,28 +1739,29 @@ static void check_final_fields(struct ld *L, const struct dd_json *f,
             strcmp(key, "sku_order") == 0)
             continue;
         fields++;
-        snprintf(what, sizeof what, "%s.%s", path, clip(buf, key));
+        snprintf(what, sizeof what, "%s.%s", path, vr_clip(buf, key));
         if (ent == SCN_ENTITY_AFTERSALE) {
             if (strcmp(key, "status") == 0) {
-                if (is_int(L, v, what, 0, INT32_MAX, &x) && x != 6 && x != 7 &&
-                    x != 11 && x != 12 && x != 27 && x != 28 && x != 29)
-                    report(L, v->pos,
-                           "%s: %lld is not an after-sale status the mock "
-                           "models (6, 7, 11, 12, 27, 28, 29)",
-                           what, (long long)x);
+                if (vr_is_int(&L->vr, v, what, 0, INT32_MAX, &x) && x != 6 &&
+                    x != 7 && x != 11 && x != 12 && x != 27 && x != 28 &&
+                    x != 29)
+                    vr_report(&L->vr, v->pos,
+                              "%s: %lld is not an after-sale status the mock "
+                              "models (6, 7, 11, 12, 27, 28, 29)",
+                              what, (long long)x);
             } else if (strcmp(key, "refund_status") == 0)
-                is_int(L, v, what, 1, 4, &x);
+                vr_is_int(&L->vr, v, what, 1, 4, &x);
             else if (strcmp(key, "refund_type") == 0)
-                is_int(L, v, what, 0, 4, &x);
+                vr_is_int(&L->vr, v, what, 0, 4, &x);
             else if (strcmp(key, "refund_amount") == 0 ||
                      strcmp(key, "refund_post_amount") == 0)
-                is_int(L, v, what, 0, INT64_MAX, &x);
+                vr_is_int(&L->vr, v, what, 0, INT64_MAX, &x);
             else if (strcmp(key, "quantity") == 0)
-                is_int(L, v, what, 1, INT32_MAX, &x);
+                vr_is_int(&L->vr, v, what, 1, INT32_MAX, &x);
             else if (strcmp(key, "arbitrate_status") == 0)
-                is_int(L, v, what, 0, 255, &x);
+                vr_is_int(&L->vr, v, what, 0, 255, &x);
             else if (strcmp(key, "got_pkg") == 0)
-                is_bool(L, v, what, &b);
+                vr_is_bool(&L->vr, v, what, &b);
             else if (strcmp(key, "type") == 0)
                 is_word(L, v, what, as_type_words);
         } else if (ent == SCN_ENTITY_ORDER) {
@@ -2156,14 +1771,14 @@ static void check_final_fields(struct ld *L, const struct dd_json *f,
             if (strcmp(key, "status") == 0)
                 is_word(L, v, what, line_status);
             else if (strcmp(key, "refunded") == 0)
-                is_int(L, v, what, 0, INT64_MAX, &x);
+                vr_is_int(&L->vr, v, what, 0, INT64_MAX, &x);
         }
     }
     if (fields == 0)
-        report(L, f->pos,
-               "%s: name at least one field to check (for example "
-               "\"status\")",
-               path);
+        vr_report(&L->vr, f->pos,
+                  "%s: name at least one field to check (for example "
+                  "\"status\")",
+                  path);
 }
 
 static void parse_final(struct ld *L, struct scn_expect *e,
@@ -2172,7 +1787,8 @@ static void parse_final(struct ld *L, struct scn_expect *e,
     static const char *const ents[] = {"aftersale", "order", "sku_order", NULL};
     char what[160], buf[CLIP];
     if (f->type != DD_JSON_OBJECT) {
-        report(L, f->pos, "%s: expected an object, got %s", path, a_type(f));
+        vr_report(&L->vr, f->pos, "%s: expected an object, got %s", path,
+                  vr_a_type(f));
         return;
     }
     e->fields = f;
@@ -2184,10 +1800,10 @@ static void parse_final(struct ld *L, struct scn_expect *e,
         }
     }
     if (n == 0) {
-        report(L, f->pos,
-               "%s: missing the entity: \"aftersale\", \"order\" or "
-               "\"sku_order\" with its id",
-               path);
+        vr_report(&L->vr, f->pos,
+                  "%s: missing the entity: \"aftersale\", \"order\" or "
+                  "\"sku_order\" with its id",
+                  path);
         for (size_t k = 0; k < f->n; k++) {
             const struct dd_json *m = &f->kids[k];
             size_t kl = m->key_len;
@@ -2198,43 +1814,44 @@ static void parse_final(struct ld *L, struct scn_expect *e,
             for (int e2 = 0; ents[e2]; e2++)
                 if (kl - 3 == strlen(ents[e2]) &&
                     memcmp(m->key, ents[e2], kl - 3) == 0)
-                    report(L, m->key_pos,
-                           "%s: write \"%s\": ID to name the entity, not "
-                           "\"%s\"",
-                           path, ents[e2], m->key);
+                    vr_report(&L->vr, m->key_pos,
+                              "%s: write \"%s\": ID to name the entity, not "
+                              "\"%s\"",
+                              path, ents[e2], m->key);
         }
         return;
     }
     if (n > 1) {
-        report(L, f->pos,
-               "%s: one entity per expectation (\"aftersale\", \"order\" or "
-               "\"sku_order\")",
-               path);
+        vr_report(&L->vr, f->pos,
+                  "%s: one entity per expectation (\"aftersale\", \"order\" or "
+                  "\"sku_order\")",
+                  path);
         return;
     }
     static const char *const *const field_lists[] = {
         aftersale_fields, order_fields, sku_order_fields};
     e->entity = (enum scn_entity)which;
-    check_keys(L, f, path, field_lists[which]);
-    const struct dd_json *idv = mem(f, ents[which]);
+    vr_check_keys(&L->vr, f, path, field_lists[which]);
+    const struct dd_json *idv = vr_mem(f, ents[which]);
     snprintf(what, sizeof what, "%s.%s", path, ents[which]);
     if (!idv)
-        report(L, f->pos, "%s: missing the id", what);
-    else if (is_id(L, idv, what, &e->entity_id)) {
+        vr_report(&L->vr, f->pos, "%s: missing the id", what);
+    else if (vr_is_id(&L->vr, idv, what, &e->entity_id)) {
         bool found = which == 0 ? find_ent(L, e->entity_id, E_AFTERSALE) ||
                                       find_apply(L, e->entity_id)
                      : which == 1
                          ? find_ent(L, e->entity_id, E_ORDER) != NULL
                          : find_ent(L, e->entity_id, E_SKU_ORDER) != NULL;
         if (!found)
-            report(L, idv->pos, "%s: no %s has id \"%s\"%s", what,
-                   which == 0   ? "after-sale"
-                   : which == 1 ? "order of the world"
-                                : "SKU order of the world",
-                   shown(buf, idv),
-                   which == 0 ? " (not in the world, and no buyer.apply step "
-                                "creates it)"
-                              : "");
+            vr_report(&L->vr, idv->pos, "%s: no %s has id \"%s\"%s", what,
+                      which == 0   ? "after-sale"
+                      : which == 1 ? "order of the world"
+                                   : "SKU order of the world",
+                      vr_shown(buf, idv),
+                      which == 0
+                          ? " (not in the world, and no buyer.apply step "
+                            "creates it)"
+                          : "");
     }
     check_final_fields(L, f, path, e->entity);
 }
@@ -2260,52 +1877,54 @@ static void parse_expect(struct ld *L, size_t i, const struct dd_json *o)
     e->at_most = -1;
     e->pos = o->pos;
     if (o->type != DD_JSON_OBJECT) {
-        report(L, o->pos, "%s: expected an object, got %s", path, a_type(o));
+        vr_report(&L->vr, o->pos, "%s: expected an object, got %s", path,
+                  vr_a_type(o));
         return;
     }
-    check_keys(L, o, path, keys);
-    if ((v = mem(o, "id"))) {
+    vr_check_keys(&L->vr, o, path, keys);
+    if ((v = vr_mem(o, "id"))) {
         snprintf(what, sizeof what, "%s.id", path);
         if (is_name(L, v, what)) {
             e->id = v->text;
             add_name(L, v, what);
         }
     }
-    if (!(v = mem(o, "level")))
-        missing(L, o, path, "level");
+    if (!(v = vr_mem(o, "level")))
+        vr_missing(&L->vr, o, path, "level");
     else {
         snprintf(what, sizeof what, "%s.level", path);
         e->level = is_word(L, v, what, levels) == 1 ? SCN_SHOULD : SCN_MUST;
     }
-    rd_str(L, o, path, "because", false, 1024, true, &e->because);
-    const struct dd_json *cv = mem(o, "call"), *nv = mem(o, "no_call"),
-                         *fv = mem(o, "final");
+    vr_rd_str(&L->vr, o, path, "because", false, 1024, true, &e->because);
+    const struct dd_json *cv = vr_mem(o, "call"), *nv = vr_mem(o, "no_call"),
+                         *fv = vr_mem(o, "final");
     int n = (cv != NULL) + (nv != NULL) + (fv != NULL);
     if (n == 0) {
-        report(L, o->pos,
-               "%s: missing what to expect: \"call\", \"no_call\" or "
-               "\"final\"",
-               path);
+        vr_report(&L->vr, o->pos,
+                  "%s: missing what to expect: \"call\", \"no_call\" or "
+                  "\"final\"",
+                  path);
         return;
     }
     if (n > 1) {
-        report(L, o->pos,
-               "%s: one expectation checks one thing: \"call\", \"no_call\" "
-               "or \"final\"",
-               path);
+        vr_report(&L->vr, o->pos,
+                  "%s: one expectation checks one thing: \"call\", \"no_call\" "
+                  "or \"final\"",
+                  path);
         return;
     }
     if (!cv) {
         for (size_t k = 0; call_only[k]; k++)
             if ((v = dd_json_get(o, call_only[k])))
-                report(L, v->key_pos, "%s.%s: only applies to \"call\"", path,
-                       call_only[k]);
+                vr_report(&L->vr, v->key_pos, "%s.%s: only applies to \"call\"",
+                          path, call_only[k]);
     }
     if (fv) {
         e->kind = SCN_EXPECT_FINAL;
         if ((v = dd_json_get(o, "args")))
-            report(L, v->key_pos,
-                   "%s.args: only applies to \"call\" and \"no_call\"", path);
+            vr_report(&L->vr, v->key_pos,
+                      "%s.args: only applies to \"call\" and \"no_call\"",
+                      path);
         snprintf(what, sizeof what, "%s.final", path);
         parse_final(L, e, fv, what);
         return;
@@ -2317,28 +1936,28 @@ static void parse_expect(struct ld *L, size_t i, const struct dd_json *o)
     e->args = rd_matchers(L, o, path);
     if (!cv)
         return;
-    if ((v = mem(o, "answered"))) {
+    if ((v = vr_mem(o, "answered"))) {
         snprintf(what, sizeof what, "%s.answered", path);
         e->success_only = is_word(L, v, what, answers) == 1;
     }
-    bool lo = rd_int(L, o, path, "at_least", false, 0, COUNT_MAX, &x);
+    bool lo = vr_rd_int(&L->vr, o, path, "at_least", false, 0, COUNT_MAX, &x);
     if (lo)
         e->at_least = (int)x;
-    const struct dd_json *mv = mem(o, "at_most");
+    const struct dd_json *mv = vr_mem(o, "at_most");
     if (mv && dd_json_int64(mv, &x) == 0 && x == 0)
-        report(L, mv->pos,
-               "%s.at_most: 0 means never: write {\"no_call\": ...} instead",
-               path);
-    else if (rd_int(L, o, path, "at_most", false, 1, COUNT_MAX, &x))
+        vr_report(&L->vr, mv->pos,
+                  "%s.at_most: 0 means never: write {\"no_call\": ...} instead",
+                  path);
+    else if (vr_rd_int(&L->vr, o, path, "at_most", false, 1, COUNT_MAX, &x))
         e->at_most = (int)x;
     if (e->at_most >= 0 && e->at_least > e->at_most)
-        report(L, mem(o, "at_least")->pos,
-               "%s.at_least: %d is more than at_most %d", path, e->at_least,
-               e->at_most);
+        vr_report(&L->vr, vr_mem(o, "at_least")->pos,
+                  "%s.at_least: %d is more than at_most %d", path, e->at_least,
+                  e->at_most);
     if (lo && e->at_least == 0 && e->at_most < 0)
-        report(L, mem(o, "at_least")->pos,
-               "%s.at_least: 0 with no \"at_most\" expects nothing", path);
-    if ((v = mem(o, "of"))) {
+        vr_report(&L->vr, vr_mem(o, "at_least")->pos,
+                  "%s.at_least: 0 with no \"at_most\" expects nothing", path);
+    if ((v = vr_mem(o, "of"))) {
         snprintf(what, sizeof what, "%s.of", path);
         if (is_name(L, v, what)) {
             e->of = v->text;
@@ -2347,20 +1966,21 @@ static void parse_expect(struct ld *L, size_t i, const struct dd_json *o)
                 const char **ids = xcalloc(s->n_steps + 1, sizeof *ids);
                 for (size_t k = 0; k < s->n_steps; k++)
                     ids[k] = s->steps[k].id;
-                report(L, v->pos, "%s: no step has id \"%s\"%s", what,
-                       clip(buf, v->text),
-                       hint(h, sizeof h, v->text, ids, s->n_steps));
+                vr_report(&L->vr, v->pos, "%s: no step has id \"%s\"%s", what,
+                          vr_clip(buf, v->text),
+                          vr_hint(h, sizeof h, v->text, ids, s->n_steps));
                 free(ids);
             }
         }
     }
-    if ((v = mem(o, "within"))) {
+    if ((v = vr_mem(o, "within"))) {
         snprintf(what, sizeof what, "%s.within", path);
         if (!is_secs(L, v, what, &e->within))
             return;
         if (e->within <= 0) {
-            report(L, v->pos, "%s: must be more than 0 seconds (got %s)", what,
-                   v->text);
+            vr_report(&L->vr, v->pos,
+                      "%s: must be more than 0 seconds (got %s)", what,
+                      v->text);
             e->within = 0;
             return;
         }
@@ -2368,22 +1988,22 @@ static void parse_expect(struct ld *L, size_t i, const struct dd_json *o)
         if (j != SCN_NO_STEP && L->si[j].timed) {
             if (L->si[j].t < s->max_seconds &&
                 L->si[j].t + e->within > s->max_seconds)
-                report(L, v->pos,
-                       "%s: the window ends at %g s (step \"%s\" runs at %g "
-                       "s), after the run ends (max_seconds %g)",
-                       what, L->si[j].t + e->within, s->steps[j].id, L->si[j].t,
-                       s->max_seconds);
+                vr_report(&L->vr, v->pos,
+                          "%s: the window ends at %g s (step \"%s\" runs at %g "
+                          "s), after the run ends (max_seconds %g)",
+                          what, L->si[j].t + e->within, s->steps[j].id,
+                          L->si[j].t, s->max_seconds);
         } else if (e->within > s->max_seconds) {
             if (*e->of)
-                report(L, v->pos,
-                       "%s: %g s is longer than the whole run (max_seconds "
-                       "%g)",
-                       what, e->within, s->max_seconds);
+                vr_report(&L->vr, v->pos,
+                          "%s: %g s is longer than the whole run (max_seconds "
+                          "%g)",
+                          what, e->within, s->max_seconds);
             else
-                report(L, v->pos,
-                       "%s: the window ends at %g s, after the run ends "
-                       "(max_seconds %g)",
-                       what, e->within, s->max_seconds);
+                vr_report(&L->vr, v->pos,
+                          "%s: the window ends at %g s, after the run ends "
+                          "(max_seconds %g)",
+                          what, e->within, s->max_seconds);
         }
     }
 }
@@ -2430,38 +2050,42 @@ static void check_all(struct ld *L, const struct dd_json *root)
     struct scn_scenario *s = L->s;
     const struct dd_json *v;
     int64_t fmt;
-    check_keys(L, root, "scenario", keys);
-    if ((v = mem(root, "$schema")))
-        is_str(L, v, "scenario.$schema", 4096, false);
-    if (!mem(root, "format"))
-        report(L, root->pos,
-               "scenario: missing \"format\" (write \"format\": %d)",
-               SCN_FORMAT_VERSION);
-    else if (rd_int(L, root, "scenario", "format", true, 1, INT32_MAX, &fmt) &&
+    vr_check_keys(&L->vr, root, "scenario", keys);
+    if ((v = vr_mem(root, "$schema")))
+        vr_is_str(&L->vr, v, "scenario.$schema", 4096, false);
+    if (!vr_mem(root, "format"))
+        vr_report(&L->vr, root->pos,
+                  "scenario: missing \"format\" (write \"format\": %d)",
+                  SCN_FORMAT_VERSION);
+    else if (vr_rd_int(&L->vr, root, "scenario", "format", true, 1, INT32_MAX,
+                       &fmt) &&
              fmt != SCN_FORMAT_VERSION)
-        report(L, mem(root, "format")->pos,
-               "scenario.format: format %lld is not supported (only %d)",
-               (long long)fmt, SCN_FORMAT_VERSION);
-    if ((v = rd_object(L, root, "scenario", "info", true)))
+        vr_report(&L->vr, vr_mem(root, "format")->pos,
+                  "scenario.format: format %lld is not supported (only %d)",
+                  (long long)fmt, SCN_FORMAT_VERSION);
+    if ((v = vr_rd_object(&L->vr, root, "scenario", "info", true)))
         parse_info(L, v);
-    if ((v = rd_object(L, root, "scenario", "options", false)))
+    if ((v = vr_rd_object(&L->vr, root, "scenario", "options", false)))
         parse_options(L, v);
-    if (!(v = mem(root, "world")))
-        missing(L, root, "scenario", "world");
+    if (!(v = vr_mem(root, "world")))
+        vr_missing(&L->vr, root, "scenario", "world");
     else {
         s->world = v;
         check_world(L, v);
     }
-    const struct dd_json *tl = rd_array(L, root, "scenario", "timeline", false);
-    const struct dd_json *ex = rd_array(L, root, "scenario", "expect", false);
+    const struct dd_json *tl =
+        vr_rd_array(&L->vr, root, "scenario", "timeline", false);
+    const struct dd_json *ex =
+        vr_rd_array(&L->vr, root, "scenario", "expect", false);
     if (tl && tl->n > MAX_STEPS) {
-        report(L, tl->pos, "scenario.timeline: %zu steps (at most %d)", tl->n,
-               MAX_STEPS);
+        vr_report(&L->vr, tl->pos, "scenario.timeline: %zu steps (at most %d)",
+                  tl->n, MAX_STEPS);
         tl = NULL;
     }
     if (ex && ex->n > MAX_STEPS) {
-        report(L, ex->pos, "scenario.expect: %zu expectations (at most %d)",
-               ex->n, MAX_STEPS);
+        vr_report(&L->vr, ex->pos,
+                  "scenario.expect: %zu expectations (at most %d)", ex->n,
+                  MAX_STEPS);
         ex = NULL;
     }
     s->n_steps = tl ? tl->n : 0;
@@ -2493,65 +2117,33 @@ struct scn_scenario *scn_scenario_parse(const char *name, const char *text,
     s->poll_interval = 5;
     s->max_seconds = 60;
     L.file = s->path;
+    vr_init(&L.vr, L.file, &scenario_style);
     L.s = s;
     if (!text || dd_json_parse(text, len, &lim, &s->doc, &jerr) != 0) {
         struct dd_json_pos one = {0, 1, 1};
-        report(&L, text ? jerr.pos : one, "%s",
-               text ? jerr.msg : "no text to read");
+        vr_report(&L.vr, text ? jerr.pos : one, "%s",
+                  text ? jerr.msg : "no text to read");
     } else if (s->doc.root->type != DD_JSON_OBJECT) {
-        report(&L, s->doc.root->pos, "a scenario must be a JSON object, got %s",
-               a_type(s->doc.root));
+        vr_report(&L.vr, s->doc.root->pos,
+                  "a scenario must be a JSON object, got %s",
+                  vr_a_type(s->doc.root));
     } else {
         check_all(&L, s->doc.root);
     }
     ld_free(&L);
-    if (L.pn == 0)
+    if (L.vr.n == 0)
         return s;
-    flush_problems(&L, errs);
+    vr_flush(&L.vr, errs);
     scn_scenario_free(s);
     return NULL;
 }
 
 struct scn_scenario *scn_scenario_load(const char *path, struct dd_buf *errs)
 {
-    FILE *f = fopen(path, "rb");
-    char *text = NULL;
-    size_t len = 0, cap = 0;
-    if (!f) {
-        if (errs)
-            dd_buf_printf(errs, "%s:1:1: cannot open: %s\n", path,
-                          strerror(errno));
+    size_t len;
+    char *text = vr_read_file(path, MAX_FILE_BYTES, &len, errs);
+    if (!text)
         return NULL;
-    }
-    for (;;) {
-        if (len == cap) {
-            if (cap >= MAX_FILE_BYTES) {
-                if (errs)
-                    dd_buf_printf(errs, "%s:1:1: larger than %zu MiB\n", path,
-                                  MAX_FILE_BYTES >> 20);
-                fclose(f);
-                free(text);
-                return NULL;
-            }
-            cap = cap ? cap * 2 : 65536;
-            if (cap > MAX_FILE_BYTES)
-                cap = MAX_FILE_BYTES;
-            text = xrealloc(text, cap + 1);
-        }
-        size_t got = fread(text + len, 1, cap - len, f);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(f)) {
-        if (errs)
-            dd_buf_printf(errs, "%s:1:1: cannot read: %s\n", path,
-                          strerror(errno));
-        fclose(f);
-        free(text);
-        return NULL;
-    }
-    fclose(f);
     struct scn_scenario *s = scn_scenario_parse(path, text, len, errs);
     free(text);
     return s;

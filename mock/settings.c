@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "dd_jw.h"
+#include "vread.h"
 
 enum kind {
     K_COUNT,   /* plain integer */
@@ -130,39 +131,13 @@ static const struct setting *find(const char *name, size_t len)
     return NULL;
 }
 
-/* Levenshtein distance of two short strings, capped at 9. */
-static size_t distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    size_t row[64];
-    if (la >= 63 || lb >= 63)
-        return 9;
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb] > 9 ? 9 : row[lb];
-}
-
 /* The closest setting name within a small edit distance, or NULL. */
 static const char *suggest(const char *name)
 {
     const char *best = NULL;
     size_t best_d = 3;
     for (size_t i = 0; i < N_SETTINGS; i++) {
-        size_t d = distance(name, table[i].name);
+        size_t d = vr_distance(name, table[i].name);
         if (d < best_d) {
             best_d = d;
             best = table[i].name;

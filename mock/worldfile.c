@@ -27,9 +27,9 @@
 
 #include "dd_err.h"
 #include "push.h"
+#include "vread.h"
 
 #define MAX_FILE_BYTES ((size_t)64 << 20)
-#define MAX_PROBLEMS   1000
 #define MAX_TIME       INT64_C(253402300799)    /* 9999-12-31T23:59:59Z */
 #define MAX_AMOUNT     INT64_C(100000000000000) /* 1e12 yuan in fen */
 #define MAX_TEXT       4096
@@ -161,290 +161,22 @@ static const char *intern_via(const char *s)
 
 /* ================================================================ problems */
 
-struct problem {
-    size_t offset, seq;
-    unsigned line, col;
-    char *msg;
+/* How this loader's messages quote the input (vread.h). */
+static const struct vr_style world_style = {
+    .escape = false,
+    .value_bytes = 40,
+    .key_bytes = 60,
+    .hint_ignores_case = false,
+    .max_keys = 0,
+    .says_negative = true,
 };
 
 struct ctx {
-    const char *file;
+    struct vr_ctx vr; /* the problems found so far */
     int64_t now;
-    struct problem *v;
-    size_t n, cap;
 };
 
-static void report(struct ctx *c, struct dd_json_pos pos, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void report(struct ctx *c, struct dd_json_pos pos, const char *fmt, ...)
-{
-    struct dd_buf b;
-    va_list ap;
-    dd_buf_init(&b, 4096);
-    va_start(ap, fmt);
-    if (dd_buf_vprintf(&b, fmt, ap) != 0)
-        dd_buf_puts(&b, "(message too long)");
-    va_end(ap);
-    size_t i = GROW(c->v, c->n, c->cap);
-    c->v[i].offset = pos.offset;
-    c->v[i].seq = i;
-    c->v[i].line = pos.line;
-    c->v[i].col = pos.col;
-    c->v[i].msg = dd_buf_steal(&b);
-}
-
-static int cmp_problem(const void *a, const void *b)
-{
-    const struct problem *x = a, *y = b;
-    if (x->offset != y->offset)
-        return x->offset < y->offset ? -1 : 1;
-    return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-/* Writes the problems sorted by position into `errs` and frees them. */
-static void flush_problems(struct ctx *c, struct dd_buf *errs)
-{
-    qsort(c->v, c->n, sizeof *c->v, cmp_problem);
-    for (size_t i = 0; i < c->n; i++) {
-        if (!errs)
-            ;
-        else if (i < MAX_PROBLEMS)
-            dd_buf_printf(errs, "%s:%u:%u: %s\n", c->file, c->v[i].line,
-                          c->v[i].col, c->v[i].msg);
-        else if (i == MAX_PROBLEMS)
-            dd_buf_printf(errs, "%s:%u:%u: %zu more problems not shown\n",
-                          c->file, c->v[i].line, c->v[i].col,
-                          c->n - MAX_PROBLEMS);
-        free(c->v[i].msg);
-    }
-    free(c->v);
-    c->v = NULL;
-    c->n = c->cap = 0;
-}
-
-/* ================================================================ keys */
-
-static size_t distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    size_t row[64];
-    if (la >= 63 || lb >= 63)
-        return 9;
-    for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t best = diag + (a[i - 1] != b[j - 1]);
-            if (up + 1 < best)
-                best = up + 1;
-            if (row[j - 1] + 1 < best)
-                best = row[j - 1] + 1;
-            row[j] = best;
-            diag = up;
-        }
-    }
-    return row[lb];
-}
-
-/*
- * Reports every member of `obj` whose key is not in `known` (with the
- * closest known key as a hint) and every repeated key (the last one is
- * the one used, as dd_json_get does).
- */
-static void check_keys(struct ctx *c, const struct dd_json *obj,
-                       const char *path, const char *const *known)
-{
-    uint64_t seen = 0;
-    for (size_t i = 0; i < obj->n; i++) {
-        const struct dd_json *m = &obj->kids[i];
-        size_t k = 0;
-        bool clean = strlen(m->key) == m->key_len;
-        while (known[k] && !(clean && strcmp(known[k], m->key) == 0))
-            k++;
-        if (known[k]) {
-            if (seen & (UINT64_C(1) << k))
-                report(c, m->key_pos,
-                       "%s: duplicate key \"%s\" (the last one is used)", path,
-                       m->key);
-            seen |= UINT64_C(1) << k;
-            continue;
-        }
-        const char *best = NULL;
-        size_t best_d = m->key_len <= 4 ? 2 : 3;
-        for (k = 0; clean && known[k]; k++) {
-            size_t d = distance(m->key, known[k]);
-            if (d < best_d) {
-                best_d = d;
-                best = known[k];
-            }
-        }
-        if (best)
-            report(c, m->key_pos,
-                   "%s: unknown key \"%.60s\" (did you mean \"%s\"?)", path,
-                   m->key, best);
-        else
-            report(c, m->key_pos, "%s: unknown key \"%.60s\"", path, m->key);
-    }
-}
-
 /* ================================================================ values */
-
-static const char *a_type(const struct dd_json *v)
-{
-    switch (v->type) {
-    case DD_JSON_NULL:
-        return "null";
-    case DD_JSON_FALSE:
-    case DD_JSON_TRUE:
-        return "a boolean";
-    case DD_JSON_NUMBER:
-        return "a number";
-    case DD_JSON_STRING:
-        return "a string";
-    case DD_JSON_ARRAY:
-        return "an array";
-    case DD_JSON_OBJECT:
-        return "an object";
-    }
-    return "a value";
-}
-
-/* A member that is present and not null, or NULL. */
-static const struct dd_json *mem(const struct dd_json *obj, const char *key)
-{
-    const struct dd_json *v = dd_json_get(obj, key);
-    return dd_json_is_absent(v) ? NULL : v;
-}
-
-static void missing(struct ctx *c, const struct dd_json *obj, const char *path,
-                    const char *key)
-{
-    report(c, obj->pos, "%s: missing \"%s\"", path, key);
-}
-
-static bool is_object(struct ctx *c, const struct dd_json *v, const char *path)
-{
-    if (v->type == DD_JSON_OBJECT)
-        return true;
-    report(c, v->pos, "%s: expected an object, got %s", path, a_type(v));
-    return false;
-}
-
-/* The array member `key`, or NULL (reported when of another type). */
-static const struct dd_json *rd_array(struct ctx *c, const struct dd_json *obj,
-                                      const char *path, const char *key,
-                                      bool required)
-{
-    const struct dd_json *v = mem(obj, key);
-    if (!v) {
-        if (required)
-            missing(c, obj, path, key);
-        return NULL;
-    }
-    if (v->type != DD_JSON_ARRAY) {
-        report(c, v->pos, "%s.%s: expected an array, got %s", path, key,
-               a_type(v));
-        return NULL;
-    }
-    return v;
-}
-
-/* Reads an id (digits in a string, or a JSON number) > 0. */
-static bool rd_id(struct ctx *c, const struct dd_json *obj, const char *path,
-                  const char *key, bool required, int64_t *out)
-{
-    const struct dd_json *v = mem(obj, key);
-    if (!v) {
-        if (required)
-            missing(c, obj, path, key);
-        return false;
-    }
-    if (v->type != DD_JSON_STRING && v->type != DD_JSON_NUMBER) {
-        report(c, v->pos, "%s.%s: expected an id (a string of digits), got %s",
-               path, key, a_type(v));
-        return false;
-    }
-    if (dd_json_int64(v, out) != 0 || *out <= 0) {
-        report(c, v->pos,
-               "%s.%s: \"%.40s\" is not an id (a positive integer of at most "
-               "19 digits)",
-               path, key, v->text);
-        return false;
-    }
-    return true;
-}
-
-/* Reads an integer in [min, max] (a JSON number or a string of digits). */
-static bool rd_int(struct ctx *c, const struct dd_json *obj, const char *path,
-                   const char *key, bool required, int64_t min, int64_t max,
-                   int64_t *out)
-{
-    const struct dd_json *v = mem(obj, key);
-    int64_t x;
-    if (!v) {
-        if (required)
-            missing(c, obj, path, key);
-        return false;
-    }
-    if (v->type != DD_JSON_STRING && v->type != DD_JSON_NUMBER) {
-        report(c, v->pos, "%s.%s: expected an integer, got %s", path, key,
-               a_type(v));
-        return false;
-    }
-    int rc = dd_json_int64(v, &x);
-    if (rc == DD_E_TYPE) {
-        report(c, v->pos, "%s.%s: \"%.40s\" is not an integer", path, key,
-               v->text);
-        return false;
-    }
-    if (rc != 0 || x < min || x > max) {
-        if (rc == 0 && x < 0 && min == 0)
-            report(c, v->pos, "%s.%s: must not be negative (got %lld)", path,
-                   key, (long long)x);
-        else if (rc == 0 && x < min)
-            report(c, v->pos, "%s.%s: must be at least %lld (got %lld)", path,
-                   key, (long long)min, (long long)x);
-        else
-            report(c, v->pos, "%s.%s: must be at most %lld (got %.40s)", path,
-                   key, (long long)max, v->text);
-        return false;
-    }
-    *out = x;
-    return true;
-}
-
-/* Reads a string of at most `maxlen` bytes without NUL. */
-static bool rd_str(struct ctx *c, const struct dd_json *obj, const char *path,
-                   const char *key, bool required, size_t maxlen,
-                   const char **out)
-{
-    const struct dd_json *v = mem(obj, key);
-    if (!v) {
-        if (required)
-            missing(c, obj, path, key);
-        return false;
-    }
-    if (v->type != DD_JSON_STRING) {
-        report(c, v->pos, "%s.%s: expected a string, got %s", path, key,
-               a_type(v));
-        return false;
-    }
-    if (strlen(v->text) != v->len) {
-        report(c, v->pos, "%s.%s: NUL character inside the string", path, key);
-        return false;
-    }
-    if (v->len > maxlen) {
-        report(c, v->pos, "%s.%s: too long (at most %zu bytes)", path, key,
-               maxlen);
-        return false;
-    }
-    *out = v->text;
-    return true;
-}
 
 /* Reads a credential-like string: 1..maxlen printable ASCII, no spaces. */
 static bool rd_token(struct ctx *c, const struct dd_json *obj, const char *path,
@@ -452,18 +184,18 @@ static bool rd_token(struct ctx *c, const struct dd_json *obj, const char *path,
                      const char **out)
 {
     const char *s;
-    if (!rd_str(c, obj, path, key, required, maxlen, &s))
+    if (!vr_rd_str(&c->vr, obj, path, key, required, maxlen, false, &s))
         return false;
-    const struct dd_json *v = mem(obj, key);
+    const struct dd_json *v = vr_mem(obj, key);
     if (!*s) {
-        report(c, v->pos, "%s.%s: must not be empty", path, key);
+        vr_report(&c->vr, v->pos, "%s.%s: must not be empty", path, key);
         return false;
     }
     for (const char *p = s; *p; p++) {
         if (*p < 0x21 || *p > 0x7e) {
-            report(c, v->pos,
-                   "%s.%s: only printable ASCII without spaces is allowed",
-                   path, key);
+            vr_report(&c->vr, v->pos,
+                      "%s.%s: only printable ASCII without spaces is allowed",
+                      path, key);
             return false;
         }
     }
@@ -475,7 +207,7 @@ static bool rd_token(struct ctx *c, const struct dd_json *obj, const char *path,
 static bool rd_bool(struct ctx *c, const struct dd_json *obj, const char *path,
                     const char *key, bool *out)
 {
-    const struct dd_json *v = mem(obj, key);
+    const struct dd_json *v = vr_mem(obj, key);
     if (!v)
         return false;
     if (v->type == DD_JSON_TRUE || v->type == DD_JSON_FALSE) {
@@ -487,8 +219,8 @@ static bool rd_bool(struct ctx *c, const struct dd_json *obj, const char *path,
         *out = v->text[0] == '1';
         return true;
     }
-    report(c, v->pos, "%s.%s: expected true or false, got %s", path, key,
-           a_type(v));
+    vr_report(&c->vr, v->pos, "%s.%s: expected true or false, got %s", path,
+              key, vr_a_type(v));
     return false;
 }
 
@@ -497,10 +229,10 @@ static bool rd_name(struct ctx *c, const struct dd_json *obj, const char *path,
                     const char *key, bool required, const struct name *t,
                     int *out)
 {
-    const struct dd_json *v = mem(obj, key);
+    const struct dd_json *v = vr_mem(obj, key);
     if (!v) {
         if (required)
-            missing(c, obj, path, key);
+            vr_missing(&c->vr, obj, path, key);
         return false;
     }
     if (v->type == DD_JSON_STRING) {
@@ -516,11 +248,11 @@ static bool rd_name(struct ctx *c, const struct dd_json *obj, const char *path,
     for (const struct name *p = t; p->name; p++)
         dd_buf_printf(&list, "%s\"%s\"", p == t ? "" : ", ", p->name);
     if (v->type == DD_JSON_STRING)
-        report(c, v->pos, "%s.%s: \"%.40s\" is not one of %s", path, key,
-               v->text, dd_buf_str(&list));
+        vr_report(&c->vr, v->pos, "%s.%s: \"%.40s\" is not one of %s", path,
+                  key, v->text, dd_buf_str(&list));
     else
-        report(c, v->pos, "%s.%s: expected one of %s, got %s", path, key,
-               dd_buf_str(&list), a_type(v));
+        vr_report(&c->vr, v->pos, "%s.%s: expected one of %s, got %s", path,
+                  key, dd_buf_str(&list), vr_a_type(v));
     dd_buf_free(&list);
     return false;
 }
@@ -529,7 +261,7 @@ static bool rd_name(struct ctx *c, const struct dd_json *obj, const char *path,
 static bool rd_role(struct ctx *c, const struct dd_json *obj, const char *path,
                     const char *key, bool required, int *out)
 {
-    const struct dd_json *v = mem(obj, key);
+    const struct dd_json *v = vr_mem(obj, key);
     int64_t x;
     if (v && v->type == DD_JSON_NUMBER && dd_json_int64(v, &x) == 0 && x >= 1 &&
         x <= 4) {
@@ -605,10 +337,10 @@ static int parse_time(const char *s, size_t len, int64_t now, int64_t *out)
 static bool rd_time(struct ctx *c, const struct dd_json *obj, const char *path,
                     const char *key, bool required, int64_t *out)
 {
-    const struct dd_json *v = mem(obj, key);
+    const struct dd_json *v = vr_mem(obj, key);
     if (!v) {
         if (required)
-            missing(c, obj, path, key);
+            vr_missing(&c->vr, obj, path, key);
         return false;
     }
     if ((v->type == DD_JSON_STRING || v->type == DD_JSON_NUMBER) &&
@@ -616,14 +348,14 @@ static bool rd_time(struct ctx *c, const struct dd_json *obj, const char *path,
         parse_time(v->text, v->len, c->now, out) == 0)
         return true;
     if (v->type == DD_JSON_STRING || v->type == DD_JSON_NUMBER)
-        report(c, v->pos,
-               "%s.%s: \"%.40s\" is not a time (use \"now\", \"now-2h\", "
-               "\"now+30m\", \"now-1d12h\" or Unix seconds)",
-               path, key, v->text);
+        vr_report(&c->vr, v->pos,
+                  "%s.%s: \"%.40s\" is not a time (use \"now\", \"now-2h\", "
+                  "\"now+30m\", \"now-1d12h\" or Unix seconds)",
+                  path, key, v->text);
     else
-        report(c, v->pos,
-               "%s.%s: expected a time (\"now-2h\" or Unix seconds), got %s",
-               path, key, a_type(v));
+        vr_report(&c->vr, v->pos,
+                  "%s.%s: expected a time (\"now-2h\" or Unix seconds), got %s",
+                  path, key, vr_a_type(v));
     return false;
 }
 
@@ -803,10 +535,10 @@ static void parse_app(struct ctx *c, struct parsed *p, const struct dd_json *v)
 {
     static const char *const keys[] = {"app_key", "app_secret", "type", "name",
                                        NULL};
-    if (!is_object(c, v, "app"))
+    if (!vr_is_object(&c->vr, v, "app"))
         return;
-    check_keys(c, v, "app", keys);
-    const struct dd_json *k = mem(v, "app_key");
+    vr_check_keys(&c->vr, v, "app", keys);
+    const struct dd_json *k = vr_mem(v, "app_key");
     if (k) {
         bool ok = (k->type == DD_JSON_STRING || k->type == DD_JSON_NUMBER) &&
                   k->len == 19;
@@ -815,18 +547,18 @@ static void parse_app(struct ctx *c, struct parsed *p, const struct dd_json *v)
         if (ok)
             p->app_key = k->text;
         else if (k->type == DD_JSON_STRING || k->type == DD_JSON_NUMBER)
-            report(c, k->pos,
-                   "app.app_key: \"%.40s\" is not an app_key (19 digits)",
-                   k->text);
+            vr_report(&c->vr, k->pos,
+                      "app.app_key: \"%.40s\" is not an app_key (19 digits)",
+                      k->text);
         else
-            report(c, k->pos,
-                   "app.app_key: expected a string of 19 digits, "
-                   "got %s",
-                   a_type(k));
+            vr_report(&c->vr, k->pos,
+                      "app.app_key: expected a string of 19 digits, "
+                      "got %s",
+                      vr_a_type(k));
     }
     rd_token(c, v, "app", "app_secret", false, 39, &p->app_secret);
     rd_name(c, v, "app", "type", false, app_types, &p->app_type);
-    rd_str(c, v, "app", "name", false, 256, &p->app_name);
+    vr_rd_str(&c->vr, v, "app", "name", false, 256, false, &p->app_name);
 }
 
 /* Applies the "settings" members one by one so that every bad one is
@@ -834,7 +566,7 @@ static void parse_app(struct ctx *c, struct parsed *p, const struct dd_json *v)
 static void parse_settings(struct ctx *c, struct parsed *p,
                            const struct dd_json *v)
 {
-    if (!is_object(c, v, "settings"))
+    if (!vr_is_object(&c->vr, v, "settings"))
         return;
     for (size_t i = 0; i < v->n; i++) {
         struct dd_json one = *v;
@@ -862,9 +594,9 @@ static void parse_settings(struct ctx *c, struct parsed *p,
         const char *msg = err + used;
         size_t kl = strlen(v->kids[i].key);
         if (strncmp(msg, v->kids[i].key, kl) == 0 && msg[kl] == ':')
-            report(c, pos, "settings.%s", msg);
+            vr_report(&c->vr, pos, "settings.%s", msg);
         else
-            report(c, pos, "settings: %s", msg);
+            vr_report(&c->vr, pos, "settings: %s", msg);
     }
 }
 
@@ -878,22 +610,22 @@ static void parse_shops(struct ctx *c, struct parsed *p,
         const struct dd_json *v = &arr->kids[i];
         char path[64], spath[128];
         snprintf(path, sizeof path, "shops[%zu]", i);
-        if (!is_object(c, v, path))
+        if (!vr_is_object(&c->vr, v, path))
             continue;
-        check_keys(c, v, path, keys);
+        vr_check_keys(&c->vr, v, path, keys);
         size_t k = ADD(p, shops);
         struct f_shop *s = &p->shops[k];
         s->ix = (uint32_t)i;
         s->pos = v->pos;
         s->cancel = s->ret = true;
-        s->ok = rd_id(c, v, path, "shop_id", true, &s->id);
+        s->ok = vr_rd_id(&c->vr, v, path, "shop_id", true, &s->id);
         if (s->ok)
-            s->id_pos = mem(v, "shop_id")->pos;
-        rd_str(c, v, path, "name", false, 256, &s->name);
-        const struct dd_json *st = mem(v, "strategies");
+            s->id_pos = vr_mem(v, "shop_id")->pos;
+        vr_rd_str(&c->vr, v, path, "name", false, 256, false, &s->name);
+        const struct dd_json *st = vr_mem(v, "strategies");
         snprintf(spath, sizeof spath, "%s.strategies", path);
-        if (st && is_object(c, st, spath)) {
-            check_keys(c, st, spath, skeys);
+        if (st && vr_is_object(&c->vr, st, spath)) {
+            vr_check_keys(&c->vr, st, spath, skeys);
             rd_bool(c, st, spath, "cancel_auto_refund", &s->cancel);
             rd_bool(c, st, spath, "return_auto_refund", &s->ret);
         }
@@ -911,41 +643,42 @@ static void parse_products(struct ctx *c, struct parsed *p,
         const struct dd_json *v = &arr->kids[i];
         char path[64], kpath[128];
         snprintf(path, sizeof path, "products[%zu]", i);
-        if (!is_object(c, v, path))
+        if (!vr_is_object(&c->vr, v, path))
             continue;
-        check_keys(c, v, path, keys);
+        vr_check_keys(&c->vr, v, path, keys);
         size_t pi = ADD(p, products);
         struct f_product *pr = &p->products[pi];
         pr->ix = (uint32_t)i;
         pr->pos = v->pos;
-        pr->ok = rd_id(c, v, path, "product_id", true, &pr->id);
+        pr->ok = vr_rd_id(&c->vr, v, path, "product_id", true, &pr->id);
         if (pr->ok)
-            pr->id_pos = mem(v, "product_id")->pos;
-        rd_str(c, v, path, "name", false, 512, &pr->name);
-        rd_str(c, v, path, "image", false, 2048, &pr->image);
-        const struct dd_json *skus = rd_array(c, v, path, "skus", true);
+            pr->id_pos = vr_mem(v, "product_id")->pos;
+        vr_rd_str(&c->vr, v, path, "name", false, 512, false, &pr->name);
+        vr_rd_str(&c->vr, v, path, "image", false, 2048, false, &pr->image);
+        const struct dd_json *skus = vr_rd_array(&c->vr, v, path, "skus", true);
         if (!skus)
             continue;
         if (skus->n == 0)
-            report(c, skus->pos, "%s.skus: a product needs at least one SKU",
-                   path);
+            vr_report(&c->vr, skus->pos,
+                      "%s.skus: a product needs at least one SKU", path);
         for (size_t j = 0; j < skus->n; j++) {
             const struct dd_json *u = &skus->kids[j];
             snprintf(kpath, sizeof kpath, "%s.skus[%zu]", path, j);
-            if (!is_object(c, u, kpath))
+            if (!vr_is_object(&c->vr, u, kpath))
                 continue;
-            check_keys(c, u, kpath, kkeys);
+            vr_check_keys(&c->vr, u, kpath, kkeys);
             size_t si = ADD(p, skus);
             struct f_sku *s = &p->skus[si];
             s->ix = (uint32_t)j;
             s->pos = u->pos;
             s->product = (uint32_t)pi;
-            s->ok = rd_id(c, u, kpath, "sku_id", true, &s->id);
+            s->ok = vr_rd_id(&c->vr, u, kpath, "sku_id", true, &s->id);
             if (s->ok)
-                s->id_pos = mem(u, "sku_id")->pos;
-            rd_int(c, u, kpath, "price", true, 0, MAX_AMOUNT, &s->price);
-            rd_str(c, u, kpath, "spec", false, 1024, &s->spec);
-            rd_str(c, u, kpath, "code", false, 256, &s->code);
+                s->id_pos = vr_mem(u, "sku_id")->pos;
+            vr_rd_int(&c->vr, u, kpath, "price", true, 0, MAX_AMOUNT,
+                      &s->price);
+            vr_rd_str(&c->vr, u, kpath, "spec", false, 1024, false, &s->spec);
+            vr_rd_str(&c->vr, u, kpath, "code", false, 256, false, &s->code);
         }
     }
 }
@@ -962,9 +695,9 @@ static void parse_lines(struct ctx *c, struct parsed *p, struct f_order *o,
         const struct dd_json *u = &arr->kids[j];
         char lpath[128];
         snprintf(lpath, sizeof lpath, "%s.sku_orders[%zu]", path, j);
-        if (!is_object(c, u, lpath))
+        if (!vr_is_object(&c->vr, u, lpath))
             continue;
-        check_keys(c, u, lpath, keys);
+        vr_check_keys(&c->vr, u, lpath, keys);
         size_t li = ADD(p, lines);
         struct f_line *l = &p->lines[li];
         l->ix = (uint32_t)j;
@@ -973,26 +706,26 @@ static void parse_lines(struct ctx *c, struct parsed *p, struct f_order *o,
         l->status = -1;
         l->quantity = 1;
         l->open_as = MOCK_NONE;
-        l->ok = rd_id(c, u, lpath, "sku_order_id", true, &l->id);
+        l->ok = vr_rd_id(&c->vr, u, lpath, "sku_order_id", true, &l->id);
         if (l->ok)
-            l->id_pos = mem(u, "sku_order_id")->pos;
-        l->sku_ok = rd_id(c, u, lpath, "sku_id", true, &l->sku_id);
+            l->id_pos = vr_mem(u, "sku_order_id")->pos;
+        l->sku_ok = vr_rd_id(&c->vr, u, lpath, "sku_id", true, &l->sku_id);
         if (l->sku_ok)
-            l->sku_pos = mem(u, "sku_id")->pos;
+            l->sku_pos = vr_mem(u, "sku_id")->pos;
         bool ok = true;
-        if (mem(u, "quantity"))
-            ok &= rd_int(c, u, lpath, "quantity", false, 1, 1000000,
-                         &l->quantity);
-        l->has_pay = mem(u, "pay_amount") != NULL;
+        if (vr_mem(u, "quantity"))
+            ok &= vr_rd_int(&c->vr, u, lpath, "quantity", false, 1, 1000000,
+                            &l->quantity);
+        l->has_pay = vr_mem(u, "pay_amount") != NULL;
         if (l->has_pay)
-            ok &= rd_int(c, u, lpath, "pay_amount", false, 0, MAX_AMOUNT,
-                         &l->pay_amount);
-        if (mem(u, "post_amount"))
-            ok &= rd_int(c, u, lpath, "post_amount", false, 0, MAX_AMOUNT,
-                         &l->post_amount);
+            ok &= vr_rd_int(&c->vr, u, lpath, "pay_amount", false, 0,
+                            MAX_AMOUNT, &l->pay_amount);
+        if (vr_mem(u, "post_amount"))
+            ok &= vr_rd_int(&c->vr, u, lpath, "post_amount", false, 0,
+                            MAX_AMOUNT, &l->post_amount);
         l->amounts_ok = ok;
         if (rd_name(c, u, lpath, "status", false, line_statuses, &l->status))
-            l->status_pos = mem(u, "status")->pos;
+            l->status_pos = vr_mem(u, "status")->pos;
         l->has_ship_time =
             rd_time(c, u, lpath, "ship_time", false, &l->ship_time);
     }
@@ -1012,58 +745,61 @@ static void parse_orders(struct ctx *c, struct parsed *p,
         const struct dd_json *v = &arr->kids[i];
         char path[64], gpath[128];
         snprintf(path, sizeof path, "orders[%zu]", i);
-        if (!is_object(c, v, path))
+        if (!vr_is_object(&c->vr, v, path))
             continue;
-        check_keys(c, v, path, keys);
+        vr_check_keys(&c->vr, v, path, keys);
         size_t oi = ADD(p, orders);
         struct f_order *o = &p->orders[oi];
         o->ix = (uint32_t)i;
         o->pos = v->pos;
         o->status = -1;
         o->pay_type = 1;
-        o->ok = rd_id(c, v, path, "order_id", true, &o->id);
+        o->ok = vr_rd_id(&c->vr, v, path, "order_id", true, &o->id);
         if (o->ok)
-            o->id_pos = mem(v, "order_id")->pos;
-        o->shop_ok = rd_id(c, v, path, "shop_id", true, &o->shop_id);
+            o->id_pos = vr_mem(v, "order_id")->pos;
+        o->shop_ok = vr_rd_id(&c->vr, v, path, "shop_id", true, &o->shop_id);
         if (o->shop_ok)
-            o->shop_pos = mem(v, "shop_id")->pos;
+            o->shop_pos = vr_mem(v, "shop_id")->pos;
         o->times_ok = rd_time(c, v, path, "create_time", true, &o->create_time);
         o->has_pay = rd_time(c, v, path, "pay_time", false, &o->pay_time);
         if (o->has_pay)
-            o->pay_pos = mem(v, "pay_time")->pos;
+            o->pay_pos = vr_mem(v, "pay_time")->pos;
         o->has_update =
             rd_time(c, v, path, "update_time", false, &o->update_time);
         o->has_finish =
             rd_time(c, v, path, "finish_time", false, &o->finish_time);
         if (rd_name(c, v, path, "status", false, order_statuses, &o->status))
-            o->status_pos = mem(v, "status")->pos;
-        rd_int(c, v, path, "post_amount", false, 0, MAX_AMOUNT,
-               &o->post_amount);
-        rd_int(c, v, path, "pay_type", false, 0, 99, &o->pay_type);
-        rd_str(c, v, path, "buyer_words", false, MAX_TEXT, &o->buyer_words);
-        rd_str(c, v, path, "seller_words", false, MAX_TEXT, &o->seller_words);
-        const struct dd_json *lg = mem(v, "logistics");
+            o->status_pos = vr_mem(v, "status")->pos;
+        vr_rd_int(&c->vr, v, path, "post_amount", false, 0, MAX_AMOUNT,
+                  &o->post_amount);
+        vr_rd_int(&c->vr, v, path, "pay_type", false, 0, 99, &o->pay_type);
+        vr_rd_str(&c->vr, v, path, "buyer_words", false, MAX_TEXT, false,
+                  &o->buyer_words);
+        vr_rd_str(&c->vr, v, path, "seller_words", false, MAX_TEXT, false,
+                  &o->seller_words);
+        const struct dd_json *lg = vr_mem(v, "logistics");
         snprintf(gpath, sizeof gpath, "%s.logistics", path);
-        if (lg && is_object(c, lg, gpath)) {
-            check_keys(c, lg, gpath, lkeys);
-            bool ok = rd_str(c, lg, gpath, "company_code", true, 64,
-                             &o->company_code);
-            ok &=
-                rd_str(c, lg, gpath, "tracking_no", true, 64, &o->tracking_no);
+        if (lg && vr_is_object(&c->vr, lg, gpath)) {
+            vr_check_keys(&c->vr, lg, gpath, lkeys);
+            bool ok = vr_rd_str(&c->vr, lg, gpath, "company_code", true, 64,
+                                false, &o->company_code);
+            ok &= vr_rd_str(&c->vr, lg, gpath, "tracking_no", true, 64, false,
+                            &o->tracking_no);
             ok &= rd_time(c, lg, gpath, "ship_time", true, &o->ship_time);
             o->has_logistics = true;
             o->logistics_pos = lg->pos;
             (void)ok;
         }
-        const struct dd_json *items = rd_array(c, v, path, "sku_orders", true);
+        const struct dd_json *items =
+            vr_rd_array(&c->vr, v, path, "sku_orders", true);
         o = &p->orders[oi];
         o->first_line = (uint32_t)p->n_lines;
         if (!items)
             continue;
         if (items->n == 0)
-            report(c, items->pos,
-                   "%s.sku_orders: an order needs at least one SKU order",
-                   path);
+            vr_report(&c->vr, items->pos,
+                      "%s.sku_orders: an order needs at least one SKU order",
+                      path);
         parse_lines(c, p, o, (uint32_t)oi, items, path);
     }
 }
@@ -1077,17 +813,17 @@ static void parse_records(struct ctx *c, struct parsed *p, struct f_as *a,
         const struct dd_json *u = &arr->kids[j];
         char rpath[128];
         snprintf(rpath, sizeof rpath, "%s.records[%zu]", path, j);
-        if (!is_object(c, u, rpath))
+        if (!vr_is_object(&c->vr, u, rpath))
             continue;
-        check_keys(c, u, rpath, keys);
+        vr_check_keys(&c->vr, u, rpath, keys);
         size_t ri = ADD(p, records);
         struct f_record *r = &p->records[ri];
         r->role = MOCK_ROLE_SYSTEM;
         r->action = r->text = "";
         rd_time(c, u, rpath, "time", true, &r->time);
         rd_role(c, u, rpath, "role", true, &r->role);
-        rd_str(c, u, rpath, "action", true, 64, &r->action);
-        rd_str(c, u, rpath, "text", false, MAX_TEXT, &r->text);
+        vr_rd_str(&c->vr, u, rpath, "action", true, 64, false, &r->action);
+        vr_rd_str(&c->vr, u, rpath, "text", false, MAX_TEXT, false, &r->text);
     }
     a->n_records = (uint32_t)(p->n_records - a->first_record);
 }
@@ -1126,9 +862,9 @@ static void parse_aftersales(struct ctx *c, struct parsed *p,
         const struct dd_json *v = &arr->kids[i];
         char path[64], rpath[128];
         snprintf(path, sizeof path, "aftersales[%zu]", i);
-        if (!is_object(c, v, path))
+        if (!vr_is_object(&c->vr, v, path))
             continue;
-        check_keys(c, v, path, keys);
+        vr_check_keys(&c->vr, v, path, keys);
         size_t ai = ADD(p, ass);
         struct f_as *a = &p->ass[ai];
         a->ix = (uint32_t)i;
@@ -1136,96 +872,105 @@ static void parse_aftersales(struct ctx *c, struct parsed *p,
         a->line = MOCK_NONE;
         a->apply_role = MOCK_ROLE_BUYER;
         a->reason_code = 1;
-        a->ok = rd_id(c, v, path, "aftersale_id", true, &a->id);
+        a->ok = vr_rd_id(&c->vr, v, path, "aftersale_id", true, &a->id);
         if (a->ok)
-            a->id_pos = mem(v, "aftersale_id")->pos;
-        a->has_order_id = rd_id(c, v, path, "order_id", false, &a->order_id);
+            a->id_pos = vr_mem(v, "aftersale_id")->pos;
+        a->has_order_id =
+            vr_rd_id(&c->vr, v, path, "order_id", false, &a->order_id);
         if (a->has_order_id)
-            a->order_pos = mem(v, "order_id")->pos;
-        a->line_ok = rd_id(c, v, path, "sku_order_id", true, &a->line_id);
+            a->order_pos = vr_mem(v, "order_id")->pos;
+        a->line_ok =
+            vr_rd_id(&c->vr, v, path, "sku_order_id", true, &a->line_id);
         if (a->line_ok)
-            a->line_pos = mem(v, "sku_order_id")->pos;
+            a->line_pos = vr_mem(v, "sku_order_id")->pos;
         a->type_ok = rd_name(c, v, path, "type", true, as_types, &a->type);
         if (a->type_ok)
-            a->type_pos = mem(v, "type")->pos;
+            a->type_pos = vr_mem(v, "type")->pos;
         int64_t st;
-        if (rd_int(c, v, path, "status", true, 0, 255, &st)) {
-            a->status_pos = mem(v, "status")->pos;
+        if (vr_rd_int(&c->vr, v, path, "status", true, 0, 255, &st)) {
+            a->status_pos = vr_mem(v, "status")->pos;
             if (is_as_status(st)) {
                 a->status = (int)st;
                 a->status_ok = true;
             } else {
-                report(c, a->status_pos,
-                       "%s.status: %lld is not an after-sale status the mock "
-                       "models (6, 7, 11, 12, 27, 28, 29)",
-                       path, (long long)st);
+                vr_report(
+                    &c->vr, a->status_pos,
+                    "%s.status: %lld is not an after-sale status the mock "
+                    "models (6, 7, 11, 12, 27, 28, 29)",
+                    path, (long long)st);
             }
         }
-        a->has_refund_status =
-            rd_int(c, v, path, "refund_status", false, 1, 4, &a->refund_status);
+        a->has_refund_status = vr_rd_int(&c->vr, v, path, "refund_status",
+                                         false, 1, 4, &a->refund_status);
         if (a->has_refund_status)
-            a->refund_status_pos = mem(v, "refund_status")->pos;
-        rd_int(c, v, path, "refund_type", false, 0, 4, &a->refund_type);
+            a->refund_status_pos = vr_mem(v, "refund_status")->pos;
+        vr_rd_int(&c->vr, v, path, "refund_type", false, 0, 4, &a->refund_type);
         a->amount_ok = true;
-        if (mem(v, "refund_amount")) {
-            a->has_amount = rd_int(c, v, path, "refund_amount", false, 0,
-                                   MAX_AMOUNT, &a->refund_amount);
+        if (vr_mem(v, "refund_amount")) {
+            a->has_amount = vr_rd_int(&c->vr, v, path, "refund_amount", false,
+                                      0, MAX_AMOUNT, &a->refund_amount);
             a->amount_ok = a->has_amount;
-            a->amount_pos = mem(v, "refund_amount")->pos;
+            a->amount_pos = vr_mem(v, "refund_amount")->pos;
         }
-        if (mem(v, "refund_post_amount") &&
-            !rd_int(c, v, path, "refund_post_amount", false, 0, MAX_AMOUNT,
-                    &a->refund_post_amount))
+        if (vr_mem(v, "refund_post_amount") &&
+            !vr_rd_int(&c->vr, v, path, "refund_post_amount", false, 0,
+                       MAX_AMOUNT, &a->refund_post_amount))
             a->amount_ok = false;
-        a->has_quantity =
-            rd_int(c, v, path, "quantity", false, 1, 1000000, &a->quantity);
+        a->has_quantity = vr_rd_int(&c->vr, v, path, "quantity", false, 1,
+                                    1000000, &a->quantity);
         if (a->has_quantity)
-            a->qty_pos = mem(v, "quantity")->pos;
-        rd_int(c, v, path, "reason_code", false, 0, 1000000, &a->reason_code);
-        rd_str(c, v, path, "reason_text", false, MAX_TEXT, &a->reason_text);
+            a->qty_pos = vr_mem(v, "quantity")->pos;
+        vr_rd_int(&c->vr, v, path, "reason_code", false, 0, 1000000,
+                  &a->reason_code);
+        vr_rd_str(&c->vr, v, path, "reason_text", false, MAX_TEXT, false,
+                  &a->reason_text);
         rd_role(c, v, path, "apply_role", false, &a->apply_role);
         a->apply_ok = rd_time(c, v, path, "apply_time", true, &a->apply_time);
         if (a->apply_ok)
-            a->apply_pos = mem(v, "apply_time")->pos;
+            a->apply_pos = vr_mem(v, "apply_time")->pos;
         a->has_update =
             rd_time(c, v, path, "update_time", false, &a->update_time);
         if (a->has_update)
-            a->update_pos = mem(v, "update_time")->pos;
+            a->update_pos = vr_mem(v, "update_time")->pos;
         a->has_deadline =
             rd_time(c, v, path, "status_deadline", false, &a->status_deadline);
         a->has_refund_time =
             rd_time(c, v, path, "refund_time", false, &a->refund_time);
         a->has_final = rd_time(c, v, path, "final_time", false, &a->final_time);
         if (a->has_final)
-            a->final_pos = mem(v, "final_time")->pos;
+            a->final_pos = vr_mem(v, "final_time")->pos;
         a->has_got_pkg = rd_bool(c, v, path, "got_pkg", &a->got_pkg);
-        rd_int(c, v, path, "arbitrate_status", false, 0, 255,
-               &a->arbitrate_status);
+        vr_rd_int(&c->vr, v, path, "arbitrate_status", false, 0, 255,
+                  &a->arbitrate_status);
         const struct dd_json *bits =
-            rd_array(c, v, path, "auto_audit_bits", false);
+            vr_rd_array(&c->vr, v, path, "auto_audit_bits", false);
         for (size_t j = 0; bits && j < bits->n; j++) {
             const struct dd_json *b = &bits->kids[j];
             int64_t n;
             if (dd_json_int64(b, &n) == 0 && n >= 1 && n <= 31)
                 a->audit_bits |= UINT32_C(1) << n;
             else
-                report(c, b->pos,
-                       "%s.auto_audit_bits[%zu]: expected an integer from 1 "
-                       "to 31",
-                       path, j);
+                vr_report(&c->vr, b->pos,
+                          "%s.auto_audit_bits[%zu]: expected an integer from 1 "
+                          "to 31",
+                          path, j);
         }
-        rd_str(c, v, path, "remark", false, MAX_TEXT, &a->remark);
-        const struct dd_json *r = mem(v, "return");
+        vr_rd_str(&c->vr, v, path, "remark", false, MAX_TEXT, false,
+                  &a->remark);
+        const struct dd_json *r = vr_mem(v, "return");
         snprintf(rpath, sizeof rpath, "%s.return", path);
-        if (r && is_object(c, r, rpath)) {
-            check_keys(c, r, rpath, rkeys);
+        if (r && vr_is_object(&c->vr, r, rpath)) {
+            vr_check_keys(&c->vr, r, rpath, rkeys);
             a->has_return = true;
             a->return_pos = r->pos;
-            rd_str(c, r, rpath, "company_code", true, 64, &a->ret_company);
-            rd_str(c, r, rpath, "tracking_no", true, 64, &a->ret_tracking);
+            vr_rd_str(&c->vr, r, rpath, "company_code", true, 64, false,
+                      &a->ret_company);
+            vr_rd_str(&c->vr, r, rpath, "tracking_no", true, 64, false,
+                      &a->ret_tracking);
             rd_time(c, r, rpath, "ship_time", true, &a->ret_ship_time);
         }
-        const struct dd_json *recs = rd_array(c, v, path, "records", false);
+        const struct dd_json *recs =
+            vr_rd_array(&c->vr, v, path, "records", false);
         a = &p->ass[ai];
         if (recs) {
             a->has_records = true;
@@ -1244,15 +989,15 @@ static void parse_tokens(struct ctx *c, struct parsed *p,
         const struct dd_json *v = &arr->kids[i];
         char path[64];
         snprintf(path, sizeof path, "tokens[%zu]", i);
-        if (!is_object(c, v, path))
+        if (!vr_is_object(&c->vr, v, path))
             continue;
-        check_keys(c, v, path, keys);
+        vr_check_keys(&c->vr, v, path, keys);
         size_t k = ADD(p, tokens);
         struct f_token *t = &p->tokens[k];
         t->ix = (uint32_t)i;
-        t->ok = rd_id(c, v, path, "shop_id", true, &t->shop_id);
+        t->ok = vr_rd_id(&c->vr, v, path, "shop_id", true, &t->shop_id);
         if (t->ok)
-            t->shop_pos = mem(v, "shop_id")->pos;
+            t->shop_pos = vr_mem(v, "shop_id")->pos;
         rd_token(c, v, path, "access_token", true, 39, &t->access);
         rd_token(c, v, path, "refresh_token", true, 39, &t->refresh);
         rd_time(c, v, path, "access_expires", true, &t->access_expires);
@@ -1271,15 +1016,15 @@ static void parse_codes(struct ctx *c, struct parsed *p,
         const struct dd_json *v = &arr->kids[i];
         char path[64];
         snprintf(path, sizeof path, "auth_codes[%zu]", i);
-        if (!is_object(c, v, path))
+        if (!vr_is_object(&c->vr, v, path))
             continue;
-        check_keys(c, v, path, keys);
+        vr_check_keys(&c->vr, v, path, keys);
         size_t k = ADD(p, codes);
         struct f_code *t = &p->codes[k];
         t->ix = (uint32_t)i;
-        t->ok = rd_id(c, v, path, "shop_id", true, &t->shop_id);
+        t->ok = vr_rd_id(&c->vr, v, path, "shop_id", true, &t->shop_id);
         if (t->ok)
-            t->shop_pos = mem(v, "shop_id")->pos;
+            t->shop_pos = vr_mem(v, "shop_id")->pos;
         rd_token(c, v, path, "code", true, 39, &t->code);
         rd_time(c, v, path, "expires", true, &t->expires);
         rd_bool(c, v, path, "used", &t->used);
@@ -1295,20 +1040,21 @@ static void parse_refunds(struct ctx *c, struct parsed *p,
         const struct dd_json *v = &arr->kids[i];
         char path[64];
         snprintf(path, sizeof path, "refunds[%zu]", i);
-        if (!is_object(c, v, path))
+        if (!vr_is_object(&c->vr, v, path))
             continue;
-        check_keys(c, v, path, keys);
+        vr_check_keys(&c->vr, v, path, keys);
         size_t k = ADD(p, refunds);
         struct f_refund *r = &p->refunds[k];
         r->ix = (uint32_t)i;
         r->pos = v->pos;
         r->via = "world-file";
-        r->ok = rd_id(c, v, path, "aftersale_id", true, &r->as_id);
+        r->ok = vr_rd_id(&c->vr, v, path, "aftersale_id", true, &r->as_id);
         if (r->ok)
-            r->as_pos = mem(v, "aftersale_id")->pos;
+            r->as_pos = vr_mem(v, "aftersale_id")->pos;
         r->ok &= rd_time(c, v, path, "time", true, &r->time);
-        r->ok &= rd_int(c, v, path, "amount", true, 0, MAX_AMOUNT, &r->amount);
-        rd_str(c, v, path, "via", false, 64, &r->via);
+        r->ok &= vr_rd_int(&c->vr, v, path, "amount", true, 0, MAX_AMOUNT,
+                           &r->amount);
+        vr_rd_str(&c->vr, v, path, "via", false, 64, false, &r->via);
     }
 }
 
@@ -1326,9 +1072,9 @@ static void parse_rng(struct ctx *c, struct parsed *p, const struct dd_json *v)
     if (ok)
         p->has_rng = true;
     else
-        report(c, v->pos,
-               "rng_state: expected a string of digits (an unsigned 64-bit "
-               "number)");
+        vr_report(&c->vr, v->pos,
+                  "rng_state: expected a string of digits (an unsigned 64-bit "
+                  "number)");
 }
 
 /* The push subscription: {"url": "http://...", "tags": [200, ...]}
@@ -1337,28 +1083,30 @@ static void parse_subscription(struct ctx *c, struct parsed *p,
                                const struct dd_json *v)
 {
     static const char *const keys[] = {"url", "tags", NULL};
-    if (!is_object(c, v, "subscription"))
+    if (!vr_is_object(&c->vr, v, "subscription"))
         return;
-    check_keys(c, v, "subscription", keys);
+    vr_check_keys(&c->vr, v, "subscription", keys);
     const char *url = NULL;
-    if (rd_str(c, v, "subscription", "url", true, 4096, &url)) {
+    if (vr_rd_str(&c->vr, v, "subscription", "url", true, 4096, false, &url)) {
         const char *problem = mock_push_url_problem(url, strlen(url));
         if (problem)
-            report(c, mem(v, "url")->pos, "subscription.url: %s", problem);
+            vr_report(&c->vr, vr_mem(v, "url")->pos, "subscription.url: %s",
+                      problem);
         else
             p->sub_url = url;
     }
-    const struct dd_json *tags = rd_array(c, v, "subscription", "tags", false);
+    const struct dd_json *tags =
+        vr_rd_array(&c->vr, v, "subscription", "tags", false);
     for (size_t i = 0; tags && i < tags->n; i++) {
         int64_t t;
         if (dd_json_int64(&tags->kids[i], &t) == 0 && t >= 200 &&
             t < 200 + 5 * 64)
             p->sub_tags[(t - 200) / 64] |= UINT64_C(1) << ((t - 200) % 64);
         else
-            report(c, tags->kids[i].pos,
-                   "subscription.tags[%zu]: expected a message tag from 200 "
-                   "to 519",
-                   i);
+            vr_report(&c->vr, tags->kids[i].pos,
+                      "subscription.tags[%zu]: expected a message tag from 200 "
+                      "to 519",
+                      i);
     }
 }
 
@@ -1409,8 +1157,9 @@ static void register_id(struct ctx *c, struct parsed *p, struct mock_idmap *m,
         return;
     }
     struct dd_json_pos first = id_pos_of(p, prev);
-    report(c, pos, "duplicate id \"%lld\": already the id of the %s at %u:%u",
-           (long long)id, kind_names[prev >> 28], first.line, first.col);
+    vr_report(&c->vr, pos,
+              "duplicate id \"%lld\": already the id of the %s at %u:%u",
+              (long long)id, kind_names[prev >> 28], first.line, first.col);
 }
 
 static int derive_order_status(const struct parsed *p, const struct f_order *o)
@@ -1473,20 +1222,21 @@ static void check_refs(struct ctx *c, struct parsed *p)
         if (o->shop_ok) {
             o->shop = mock_idmap_get(&p->shop_map, o->shop_id);
             if (o->shop == MOCK_NONE)
-                report(c, o->shop_pos,
-                       "orders[%u].shop_id: no shop has id \"%lld\"", o->ix,
-                       (long long)o->shop_id);
+                vr_report(&c->vr, o->shop_pos,
+                          "orders[%u].shop_id: no shop has id \"%lld\"", o->ix,
+                          (long long)o->shop_id);
         }
         if (!o->has_pay)
             o->pay_time = o->create_time;
         if (o->times_ok && o->pay_time < o->create_time)
-            report(c, o->pay_pos, "orders[%u].pay_time: before create_time",
-                   o->ix);
+            vr_report(&c->vr, o->pay_pos,
+                      "orders[%u].pay_time: before create_time", o->ix);
         if (o->times_ok && o->has_logistics && o->ship_time &&
             o->ship_time < o->pay_time)
-            report(c, o->logistics_pos,
-                   "orders[%u].logistics.ship_time: before the order was paid",
-                   o->ix);
+            vr_report(
+                &c->vr, o->logistics_pos,
+                "orders[%u].logistics.ship_time: before the order was paid",
+                o->ix);
     }
     for (size_t i = 0; i < p->n_lines; i++) {
         struct f_line *l = &p->lines[i];
@@ -1496,18 +1246,19 @@ static void check_refs(struct ctx *c, struct parsed *p)
             continue;
         l->sku = mock_idmap_get(&p->sku_map, l->sku_id);
         if (l->sku == MOCK_NONE) {
-            report(c, l->sku_pos,
-                   "orders[%u].sku_orders[%u].sku_id: no SKU has id \"%lld\"",
-                   o->ix, l->ix, (long long)l->sku_id);
+            vr_report(
+                &c->vr, l->sku_pos,
+                "orders[%u].sku_orders[%u].sku_id: no SKU has id \"%lld\"",
+                o->ix, l->ix, (long long)l->sku_id);
             continue;
         }
         if (!l->has_pay && l->amounts_ok) {
             int64_t price = p->skus[l->sku].price;
             if (price > MAX_AMOUNT / l->quantity) {
-                report(c, l->pos,
-                       "orders[%u].sku_orders[%u]: price x quantity is too "
-                       "large",
-                       o->ix, l->ix);
+                vr_report(&c->vr, l->pos,
+                          "orders[%u].sku_orders[%u]: price x quantity is too "
+                          "large",
+                          o->ix, l->ix);
                 l->amounts_ok = false;
             } else {
                 l->pay_amount = price * l->quantity;
@@ -1520,9 +1271,10 @@ static void check_refs(struct ctx *c, struct parsed *p)
             continue;
         a->line = mock_idmap_get(&p->line_map, a->line_id);
         if (a->line == MOCK_NONE) {
-            report(c, a->line_pos,
-                   "aftersales[%u].sku_order_id: no SKU order has id \"%lld\"",
-                   a->ix, (long long)a->line_id);
+            vr_report(
+                &c->vr, a->line_pos,
+                "aftersales[%u].sku_order_id: no SKU order has id \"%lld\"",
+                a->ix, (long long)a->line_id);
             continue;
         }
         const struct f_order *o = &p->orders[p->lines[a->line].order];
@@ -1530,29 +1282,29 @@ static void check_refs(struct ctx *c, struct parsed *p)
             continue;
         uint32_t oi = mock_idmap_get(&p->order_map, a->order_id);
         if (oi == MOCK_NONE)
-            report(c, a->order_pos,
-                   "aftersales[%u].order_id: no order has id \"%lld\"", a->ix,
-                   (long long)a->order_id);
+            vr_report(&c->vr, a->order_pos,
+                      "aftersales[%u].order_id: no order has id \"%lld\"",
+                      a->ix, (long long)a->order_id);
         else if (o->ok && o->id != a->order_id)
-            report(c, a->order_pos,
-                   "aftersales[%u].order_id: SKU order \"%lld\" belongs to "
-                   "order \"%lld\", not \"%lld\"",
-                   a->ix, (long long)a->line_id, (long long)o->id,
-                   (long long)a->order_id);
+            vr_report(&c->vr, a->order_pos,
+                      "aftersales[%u].order_id: SKU order \"%lld\" belongs to "
+                      "order \"%lld\", not \"%lld\"",
+                      a->ix, (long long)a->line_id, (long long)o->id,
+                      (long long)a->order_id);
     }
     for (size_t i = 0; i < p->n_tokens; i++) {
         struct f_token *t = &p->tokens[i];
         if (t->ok && mock_idmap_get(&p->shop_map, t->shop_id) == MOCK_NONE)
-            report(c, t->shop_pos,
-                   "tokens[%u].shop_id: no shop has id \"%lld\"", t->ix,
-                   (long long)t->shop_id);
+            vr_report(&c->vr, t->shop_pos,
+                      "tokens[%u].shop_id: no shop has id \"%lld\"", t->ix,
+                      (long long)t->shop_id);
     }
     for (size_t i = 0; i < p->n_codes; i++) {
         struct f_code *t = &p->codes[i];
         if (t->ok && mock_idmap_get(&p->shop_map, t->shop_id) == MOCK_NONE)
-            report(c, t->shop_pos,
-                   "auth_codes[%u].shop_id: no shop has id \"%lld\"", t->ix,
-                   (long long)t->shop_id);
+            vr_report(&c->vr, t->shop_pos,
+                      "auth_codes[%u].shop_id: no shop has id \"%lld\"", t->ix,
+                      (long long)t->shop_id);
     }
 }
 
@@ -1632,22 +1384,22 @@ static void check_lines_and_orders(struct ctx *c, struct parsed *p)
             any_shipped |= st == MOCK_SKU_SHIPPED || st == MOCK_SKU_DONE;
         }
         if (any_shipped && !o->has_logistics)
-            report(c, o->pos,
-                   "orders[%u]: has shipped SKU orders but no \"logistics\"",
-                   o->ix);
+            vr_report(&c->vr, o->pos,
+                      "orders[%u]: has shipped SKU orders but no \"logistics\"",
+                      o->ix);
         if (o->has_logistics && !any_shipped)
-            report(c, o->logistics_pos,
-                   "orders[%u].logistics: none of the order's SKU orders is "
-                   "shipped",
-                   o->ix);
+            vr_report(&c->vr, o->logistics_pos,
+                      "orders[%u].logistics: none of the order's SKU orders is "
+                      "shipped",
+                      o->ix);
         int derived = derive_order_status(p, o);
         if (o->status != -1 && o->status != derived &&
             !(o->status == MOCK_ORDER_DONE && derived == MOCK_ORDER_SHIPPED))
-            report(c, o->status_pos,
-                   "orders[%u].status: \"%s\" does not match its SKU orders "
-                   "(they make it \"%s\")",
-                   o->ix, name_of(order_statuses, o->status),
-                   name_of(order_statuses, derived));
+            vr_report(&c->vr, o->status_pos,
+                      "orders[%u].status: \"%s\" does not match its SKU orders "
+                      "(they make it \"%s\")",
+                      o->ix, name_of(order_statuses, o->status),
+                      name_of(order_statuses, derived));
     }
 }
 
@@ -1670,94 +1422,97 @@ static void check_aftersale(struct ctx *c, struct parsed *p, struct f_as *a)
          a->status == MOCK_AS_WAIT_SELLER_RECEIVE ||
          a->status == MOCK_AS_SELLER_REFUSED_2) &&
         a->type != MOCK_AS_TYPE_RETURN)
-        report(c, a->status_pos,
-               "aftersales[%u].status: %d only exists for type \"return\"", ix,
-               a->status);
+        vr_report(&c->vr, a->status_pos,
+                  "aftersales[%u].status: %d only exists for type \"return\"",
+                  ix, a->status);
     if (a->type == MOCK_AS_TYPE_UNSHIPPED_REFUND) {
         if (!final && l->status != MOCK_SKU_UNSHIPPED)
-            report(c, a->line_pos,
-                   "aftersales[%u].sku_order_id: an open unshipped_refund "
-                   "needs an unshipped SKU order, but \"%lld\" is %s",
-                   ix, (long long)l->id, line_status_name(l->status));
+            vr_report(&c->vr, a->line_pos,
+                      "aftersales[%u].sku_order_id: an open unshipped_refund "
+                      "needs an unshipped SKU order, but \"%lld\" is %s",
+                      ix, (long long)l->id, line_status_name(l->status));
         if (a->refund_status == MOCK_REFUND_DONE &&
             l->status != MOCK_SKU_CANCELLED)
-            report(c, a->line_pos,
-                   "aftersales[%u].sku_order_id: a refunded unshipped_refund "
-                   "cancels its SKU order, but \"%lld\" is %s",
-                   ix, (long long)l->id, line_status_name(l->status));
+            vr_report(
+                &c->vr, a->line_pos,
+                "aftersales[%u].sku_order_id: a refunded unshipped_refund "
+                "cancels its SKU order, but \"%lld\" is %s",
+                ix, (long long)l->id, line_status_name(l->status));
     } else if (l->status != MOCK_SKU_SHIPPED && l->status != MOCK_SKU_DONE) {
-        report(c, a->type_pos,
-               "aftersales[%u].type: a %s needs a shipped SKU order, but "
-               "\"%lld\" is %s",
-               ix, tname, (long long)l->id, line_status_name(l->status));
+        vr_report(&c->vr, a->type_pos,
+                  "aftersales[%u].type: a %s needs a shipped SKU order, but "
+                  "\"%lld\" is %s",
+                  ix, tname, (long long)l->id, line_status_name(l->status));
     }
     if (!final) {
         if (l->open_as != MOCK_NONE)
-            report(c, a->line_pos,
-                   "aftersales[%u].sku_order_id: SKU order \"%lld\" already "
-                   "has an open after-sale (\"%lld\")",
-                   ix, (long long)l->id, (long long)p->ass[l->open_as].id);
+            vr_report(&c->vr, a->line_pos,
+                      "aftersales[%u].sku_order_id: SKU order \"%lld\" already "
+                      "has an open after-sale (\"%lld\")",
+                      ix, (long long)l->id, (long long)p->ass[l->open_as].id);
         else
             l->open_as = (uint32_t)(a - p->ass);
     }
     if (a->has_quantity && a->quantity > l->quantity)
-        report(c, a->qty_pos,
-               "aftersales[%u].quantity: %lld is more than the %lld items of "
-               "SKU order \"%lld\"",
-               ix, (long long)a->quantity, (long long)l->quantity,
-               (long long)l->id);
+        vr_report(
+            &c->vr, a->qty_pos,
+            "aftersales[%u].quantity: %lld is more than the %lld items of "
+            "SKU order \"%lld\"",
+            ix, (long long)a->quantity, (long long)l->quantity,
+            (long long)l->id);
     int64_t paid = l->pay_amount + l->post_amount;
     if (a->amount_ok && a->refund_amount > paid)
-        report(c, a->has_amount ? a->amount_pos : a->pos,
-               "aftersales[%u].refund_amount: %lld fen is more than the %lld "
-               "fen paid for SKU order \"%lld\" (pay_amount + post_amount)",
-               ix, (long long)a->refund_amount, (long long)paid,
-               (long long)l->id);
+        vr_report(
+            &c->vr, a->has_amount ? a->amount_pos : a->pos,
+            "aftersales[%u].refund_amount: %lld fen is more than the %lld "
+            "fen paid for SKU order \"%lld\" (pay_amount + post_amount)",
+            ix, (long long)a->refund_amount, (long long)paid, (long long)l->id);
     else if (a->amount_ok && a->refund_post_amount > a->refund_amount)
-        report(c, a->pos,
-               "aftersales[%u].refund_post_amount: more than refund_amount",
-               ix);
+        vr_report(&c->vr, a->pos,
+                  "aftersales[%u].refund_post_amount: more than refund_amount",
+                  ix);
     if (a->apply_ok && o->times_ok && a->apply_time < o->create_time)
-        report(c, a->apply_pos,
-               "aftersales[%u].apply_time: before its order was created", ix);
+        vr_report(&c->vr, a->apply_pos,
+                  "aftersales[%u].apply_time: before its order was created",
+                  ix);
     if (a->apply_ok && a->has_update && a->update_time < a->apply_time)
-        report(c, a->update_pos,
-               "aftersales[%u].update_time: before apply_time", ix);
+        vr_report(&c->vr, a->update_pos,
+                  "aftersales[%u].update_time: before apply_time", ix);
     if (a->apply_ok && a->has_final && a->final_time &&
         a->final_time < a->apply_time)
-        report(c, a->final_pos, "aftersales[%u].final_time: before apply_time",
-               ix);
+        vr_report(&c->vr, a->final_pos,
+                  "aftersales[%u].final_time: before apply_time", ix);
     if (a->status == MOCK_AS_WAIT_SELLER_RECEIVE && !a->has_return)
-        report(c, a->status_pos,
-               "aftersales[%u]: status 11 (the buyer shipped the return) "
-               "needs \"return\" with the tracking number",
-               ix);
+        vr_report(&c->vr, a->status_pos,
+                  "aftersales[%u]: status 11 (the buyer shipped the return) "
+                  "needs \"return\" with the tracking number",
+                  ix);
     if (a->has_return && a->type != MOCK_AS_TYPE_RETURN)
-        report(c, a->return_pos,
-               "aftersales[%u].return: only a \"return\" has return "
-               "logistics",
-               ix);
+        vr_report(&c->vr, a->return_pos,
+                  "aftersales[%u].return: only a \"return\" has return "
+                  "logistics",
+                  ix);
     else if (a->has_return && (a->status == MOCK_AS_WAIT_SELLER_AGREE ||
                                a->status == MOCK_AS_WAIT_BUYER_RETURN))
-        report(c, a->return_pos,
-               "aftersales[%u].return: the buyer has not shipped the return "
-               "yet in status %d",
-               ix, a->status);
+        vr_report(&c->vr, a->return_pos,
+                  "aftersales[%u].return: the buyer has not shipped the return "
+                  "yet in status %d",
+                  ix, a->status);
     if (a->has_refund_status && a->refund_status == MOCK_REFUND_DONE &&
         a->status != MOCK_AS_SUCCESS)
-        report(c, a->refund_status_pos,
-               "aftersales[%u].refund_status: 3 (refunded) needs status 12",
-               ix);
+        vr_report(&c->vr, a->refund_status_pos,
+                  "aftersales[%u].refund_status: 3 (refunded) needs status 12",
+                  ix);
     if (a->has_final && final && a->final_time == 0)
-        report(c, a->final_pos,
-               "aftersales[%u].final_time: status %d is final and needs a "
-               "final_time",
-               ix, a->status);
+        vr_report(&c->vr, a->final_pos,
+                  "aftersales[%u].final_time: status %d is final and needs a "
+                  "final_time",
+                  ix, a->status);
     if (a->has_final && !final && a->final_time != 0)
-        report(c, a->final_pos,
-               "aftersales[%u].final_time: status %d is not final, so "
-               "final_time must be 0",
-               ix, a->status);
+        vr_report(&c->vr, a->final_pos,
+                  "aftersales[%u].final_time: status %d is not final, so "
+                  "final_time must be 0",
+                  ix, a->status);
 }
 
 static void check_refunds(struct ctx *c, struct parsed *p)
@@ -1770,10 +1525,10 @@ static void check_refunds(struct ctx *c, struct parsed *p)
                 continue;
             r->as = mock_idmap_get(&p->as_map, r->as_id);
             if (r->as == MOCK_NONE) {
-                report(c, r->as_pos,
-                       "refunds[%u].aftersale_id: no after-sale has id "
-                       "\"%lld\"",
-                       r->ix, (long long)r->as_id);
+                vr_report(&c->vr, r->as_pos,
+                          "refunds[%u].aftersale_id: no after-sale has id "
+                          "\"%lld\"",
+                          r->ix, (long long)r->as_id);
                 continue;
             }
             if (as_usable(p, &p->ass[r->as]))
@@ -1792,11 +1547,11 @@ static void check_refunds(struct ctx *c, struct parsed *p)
     for (size_t i = 0; i < p->n_lines; i++) {
         const struct f_line *l = &p->lines[i];
         if (l->amounts_ok && l->refunded > l->pay_amount + l->post_amount)
-            report(c, l->pos,
-                   "orders[%u].sku_orders[%u]: refunds total %lld fen, more "
-                   "than the %lld fen paid (pay_amount + post_amount)",
-                   p->orders[l->order].ix, l->ix, (long long)l->refunded,
-                   (long long)(l->pay_amount + l->post_amount));
+            vr_report(&c->vr, l->pos,
+                      "orders[%u].sku_orders[%u]: refunds total %lld fen, more "
+                      "than the %lld fen paid (pay_amount + post_amount)",
+                      p->orders[l->order].ix, l->ix, (long long)l->refunded,
+                      (long long)(l->pay_amount + l->post_amount));
     }
 }
 
@@ -2082,11 +1837,12 @@ struct mock_world *mock_world_from_json(const struct dd_json *root,
         "version",  "app",       "settings",   "subscription", "shops",
         "products", "orders",    "aftersales", "tokens",       "auth_codes",
         "refunds",  "rng_state", NULL};
-    struct ctx c = {file ? file : "(world)", now, NULL, 0, 0};
+    struct ctx c = {.now = now};
     struct parsed p;
     const struct dd_json *v;
     struct mock_world *w = NULL;
 
+    vr_init(&c.vr, file ? file : "(world)", &world_style);
     memset(&p, 0, sizeof p);
     p.app_type = MOCK_APP_SELF;
     if (defaults)
@@ -2095,48 +1851,48 @@ struct mock_world *mock_world_from_json(const struct dd_json *root,
         mock_settings_default(&p.settings);
     if (!root || root->type != DD_JSON_OBJECT) {
         struct dd_json_pos pos = {0, 1, 1};
-        report(&c, root ? root->pos : pos,
-               "a world must be a JSON object, got %s",
-               root ? a_type(root) : "nothing");
-        flush_problems(&c, errs);
+        vr_report(&c.vr, root ? root->pos : pos,
+                  "a world must be a JSON object, got %s",
+                  root ? vr_a_type(root) : "nothing");
+        vr_flush(&c.vr, errs);
         return NULL;
     }
-    check_keys(&c, root, "world", keys);
+    vr_check_keys(&c.vr, root, "world", keys);
     int64_t version = 1;
-    rd_int(&c, root, "world", "version", false, 1, 1, &version);
-    if ((v = mem(root, "app")))
+    vr_rd_int(&c.vr, root, "world", "version", false, 1, 1, &version);
+    if ((v = vr_mem(root, "app")))
         parse_app(&c, &p, v);
-    if ((v = mem(root, "settings")))
+    if ((v = vr_mem(root, "settings")))
         parse_settings(&c, &p, v);
-    if ((v = mem(root, "subscription")))
+    if ((v = vr_mem(root, "subscription")))
         parse_subscription(&c, &p, v);
-    if ((v = rd_array(&c, root, "world", "shops", false)))
+    if ((v = vr_rd_array(&c.vr, root, "world", "shops", false)))
         parse_shops(&c, &p, v);
-    if ((v = rd_array(&c, root, "world", "products", false)))
+    if ((v = vr_rd_array(&c.vr, root, "world", "products", false)))
         parse_products(&c, &p, v);
-    if ((v = rd_array(&c, root, "world", "orders", false)))
+    if ((v = vr_rd_array(&c.vr, root, "world", "orders", false)))
         parse_orders(&c, &p, v);
-    if ((v = rd_array(&c, root, "world", "aftersales", false)))
+    if ((v = vr_rd_array(&c.vr, root, "world", "aftersales", false)))
         parse_aftersales(&c, &p, v);
-    if ((v = rd_array(&c, root, "world", "tokens", false)))
+    if ((v = vr_rd_array(&c.vr, root, "world", "tokens", false)))
         parse_tokens(&c, &p, v);
-    if ((v = rd_array(&c, root, "world", "auth_codes", false)))
+    if ((v = vr_rd_array(&c.vr, root, "world", "auth_codes", false)))
         parse_codes(&c, &p, v);
-    if ((v = rd_array(&c, root, "world", "refunds", false))) {
+    if ((v = vr_rd_array(&c.vr, root, "world", "refunds", false))) {
         p.has_refunds = true;
         parse_refunds(&c, &p, v);
     }
-    if ((v = mem(root, "rng_state")))
+    if ((v = vr_mem(root, "rng_state")))
         parse_rng(&c, &p, v);
     if (p.n_ass > 0x0fffffff || p.n_lines > 0x0fffffff) {
-        report(&c, root->pos, "too many entities in one world");
+        vr_report(&c.vr, root->pos, "too many entities in one world");
     } else {
         check_all(&c, &p);
     }
-    if (c.n == 0)
+    if (c.vr.n == 0)
         w = build(&p, seed, now);
     else
-        flush_problems(&c, errs);
+        vr_flush(&c.vr, errs);
     parsed_free(&p);
     return w;
 }
@@ -2146,40 +1902,11 @@ static struct mock_world *load_file(const char *path,
                                     uint64_t seed, int64_t now,
                                     struct dd_buf *errs)
 {
-    FILE *f = fopen(path, "rb");
-    char *text = NULL;
-    size_t len = 0, cap = 0;
-    if (!f) {
-        dd_buf_printf(errs, "%s:1:1: cannot open: %s\n", path, strerror(errno));
+    size_t len;
+    char *text = vr_read_file(path, MAX_FILE_BYTES, &len, errs);
+    if (!text)
         return NULL;
-    }
-    for (;;) {
-        if (len == cap) {
-            if (cap >= MAX_FILE_BYTES) {
-                dd_buf_printf(errs, "%s:1:1: larger than %zu MiB\n", path,
-                              MAX_FILE_BYTES >> 20);
-                fclose(f);
-                free(text);
-                return NULL;
-            }
-            cap = cap ? cap * 2 : 65536;
-            if (cap > MAX_FILE_BYTES)
-                cap = MAX_FILE_BYTES;
-            text = xrealloc(text, cap + 1);
-        }
-        size_t got = fread(text + len, 1, cap - len, f);
-        len += got;
-        if (got == 0)
-            break;
-    }
-    if (ferror(f)) {
-        dd_buf_printf(errs, "%s:1:1: cannot read: %s\n", path, strerror(errno));
-        fclose(f);
-        free(text);
-        return NULL;
-    }
-    fclose(f);
-    /* A file that fills the cap was refused above. */
+    /* A file that fills the cap was refused by vr_read_file. */
     struct dd_json_limits lim = {64, MAX_FILE_BYTES};
     struct dd_json_doc doc;
     struct dd_json_error jerr;
