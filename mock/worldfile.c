@@ -2822,11 +2822,12 @@ static void dump_orders(const struct mock_world *w, struct dd_jw *out)
     dd_jw_array_end(out);
 }
 
-static void dump_aftersale(const struct mock_world *w,
-                           const struct mock_aftersale *a, struct dd_jw *out)
+/* The members a dump and a state share: where the after-sale belongs, its
+ * type, status and refund. */
+static void put_aftersale_refund(const struct mock_world *w,
+                                 const struct mock_aftersale *a,
+                                 struct dd_jw *out)
 {
-    dd_jw_object_begin(out);
-    dd_jw_kint_str(out, "aftersale_id", a->aftersale_id);
     dd_jw_kint_str(out, "order_id", w->orders.v[a->order].order_id);
     dd_jw_kint_str(out, "sku_order_id",
                    w->sku_orders.v[a->sku_order].sku_order_id);
@@ -2837,6 +2838,14 @@ static void dump_aftersale(const struct mock_world *w,
     dd_jw_kint(out, "refund_amount", a->refund_amount);
     dd_jw_kint(out, "refund_post_amount", a->refund_post_amount);
     dd_jw_kint(out, "quantity", a->quantity);
+}
+
+static void dump_aftersale(const struct mock_world *w,
+                           const struct mock_aftersale *a, struct dd_jw *out)
+{
+    dd_jw_object_begin(out);
+    dd_jw_kint_str(out, "aftersale_id", a->aftersale_id);
+    put_aftersale_refund(w, a, out);
     dd_jw_kint(out, "reason_code", a->reason_code);
     put_opt_str(out, "reason_text", a->reason_text);
     if (name_of(roles, a->apply_role))
@@ -2989,16 +2998,7 @@ static void state_aftersale(const struct mock_world *w,
     dd_int64_to_str(a->aftersale_id, key);
     dd_jw_key(out, key);
     dd_jw_object_begin(out);
-    dd_jw_kint_str(out, "order_id", w->orders.v[a->order].order_id);
-    dd_jw_kint_str(out, "sku_order_id",
-                   w->sku_orders.v[a->sku_order].sku_order_id);
-    put_name(out, "type", as_types, a->type);
-    dd_jw_kint(out, "status", a->status);
-    dd_jw_kint(out, "refund_status", a->refund_status);
-    dd_jw_kint(out, "refund_type", a->refund_type);
-    dd_jw_kint(out, "refund_amount", a->refund_amount);
-    dd_jw_kint(out, "refund_post_amount", a->refund_post_amount);
-    dd_jw_kint(out, "quantity", a->quantity);
+    put_aftersale_refund(w, a, out);
     dd_jw_kbool(out, "got_pkg", a->got_pkg != 0);
     dd_jw_kint(out, "arbitrate_status", a->arbitrate_status);
     dd_jw_kint(out, "apply_time", a->apply_time);
