@@ -130,6 +130,25 @@ static void query_add(struct dd_buf *q, bool *first, const char *key,
  * param_json, `token` the access token or NULL. Returns 0 with an envelope
  * in `env` (any code), or DDC_E_TRANSPORT with the reason in st->detail.
  */
+/* True for the APIs that only read: they may travel on a reused
+ * connection. Every other call changes something and gets a fresh one
+ * (struct ddc_http_request.fresh_connection). */
+static bool method_only_reads(const char *method)
+{
+    static const char *const reads[] = {
+        "afterSale.List",
+        "afterSale.Detail",
+        "afterSale.rejectReasonCodeList",
+        "order.orderDetail",
+        "order.searchList",
+        "order.logisticsCompanyList",
+    };
+    for (size_t i = 0; i < sizeof reads / sizeof reads[0]; i++)
+        if (strcmp(method, reads[i]) == 0)
+            return true;
+    return false;
+}
+
 static int send_once(struct ddc_client *c, const char *method,
                      const char *canonical, const char *token,
                      struct dd_envelope *env, struct ddc_status *st)
@@ -177,6 +196,7 @@ static int send_once(struct ddc_client *c, const char *method,
         .headers = headers,
         .connect_timeout_ms = c->cfg.connect_timeout_ms,
         .timeout_ms = c->cfg.timeout_ms,
+        .fresh_connection = !method_only_reads(method),
     };
     long status = 0;
     char err[256] = "";
@@ -277,7 +297,12 @@ static int call_locked(struct ddc_client *c, const char *method,
             st->msg[0] = st->sub_code[0] = st->sub_msg[0] = '\0';
             st->log_id[0] = '\0';
         }
-        if (rc == DDC_E_TRANSPORT && attempt >= c->cfg.max_attempts) {
+        /* A call that changes something is not sent again after a lost
+         * answer: the platform may have applied it. The caller re-reads
+         * the state first (harness.md: never write back twice). */
+        if (rc == DDC_E_TRANSPORT &&
+            (attempt >= c->cfg.max_attempts ||
+             (!method_only_reads(method) && strncmp(method, "token.", 6)))) {
             dd_envelope_free(env);
             return DDC_E_TRANSPORT;
         }

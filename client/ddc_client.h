@@ -17,12 +17,16 @@
  * refresh token is dead too, create) and send the call once more. Every
  * new pair is written to the store before it is used.
  *
- * Retries: an answer 20000 (系统错误), 60000 (rate limited) or a transport
- * failure (no answer, HTTP status other than 200, a body that is no
- * envelope) is retried up to max_attempts requests in all, after a wait
- * drawn uniformly from [d/2, d] with d = initial x 2^(n-1) capped at
- * backoff_max_ms (60000 starts from rate_limit_initial_ms). Business
- * errors are never retried. Note that a write-back whose answer was lost
+ * Retries: an answer 20000 (系统错误), 60000 (rate limited) or, for reads
+ * and token calls, a transport failure (no answer, HTTP status other than
+ * 200, a body that is no envelope) is retried up to max_attempts requests in
+ * all, after a wait drawn uniformly from [d/2, d] with d = initial x 2^(n-1)
+ * capped at backoff_max_ms (60000 starts from rate_limit_initial_ms). Business
+ * errors are never retried. A call that changes something (write-backs,
+ * afterSale.operate, order.logisticsAdd, addOrderRemark) travels on a
+ * fresh connection and is never sent again after a lost answer: it
+ * returns DDC_E_TRANSPORT and the caller re-reads the platform's state
+ * before sending it again. Note that a write-back whose answer was lost
  * may have been applied: its retry then gets the API's "already done"
  * error (for the assistant write-backs 50002 isv.business-failed:12001),
  * which the caller should confirm with afterSale.Detail.

@@ -14,6 +14,7 @@
 #ifndef DDC_HTTP_H
 #define DDC_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "dd_buf.h"
@@ -38,6 +39,12 @@ struct ddc_http_request {
     const char *const *headers;
     long connect_timeout_ms;
     long timeout_ms;
+    /* A call that changes something (a write-back, an operate, a logistics
+     * upload): sent on a new connection that is closed afterwards. On a
+     * reused keep-alive connection that dies before the answer, libcurl
+     * sends the request again by itself, so a write-back the platform had
+     * already applied would go out twice. */
+    bool fresh_connection;
 };
 
 /*

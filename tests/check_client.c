@@ -1077,6 +1077,38 @@ START_TEST(test_transport_errors_are_retried)
 }
 END_TEST
 
+/* A write-back whose connection dies after the platform applied it is
+ * sent once: not again by libcurl on a reused connection, not again by the
+ * retry loop. The caller gets DDC_E_TRANSPORT and re-reads the state. */
+START_TEST(test_a_write_back_with_a_lost_answer_is_sent_once)
+{
+    struct ddc_client *c = client();
+    struct ddc_status st;
+    ck_assert_int_eq(list_one(c, &st), 0); /* a keep-alive connection */
+    arm(T.app_key, "{\"kind\":\"api_reset\",\"method\":"
+                   "\"afterSale.CancelSendGoodsSuccess\",\"count\":1}");
+    ck_assert_int_eq(ddc_aftersale_cancel_send_goods_success(c, AS_101, 0, &st),
+                     DDC_E_TRANSPORT);
+    ck_assert_uint_eq(st.attempts, 1);
+    struct ddc_aftersale_detail d;
+    ck_assert_int_eq(ddc_aftersale_detail(c, AS_101, false, &d, &st), 0);
+    ck_assert_int_eq(d.after_sale_status, 12); /* it had been applied */
+    ddc_aftersale_detail_free(&d);
+    char path[160], *out = NULL;
+    snprintf(path, sizeof path, "/_mock/journal?kind=api&limit=0&app_key=%s",
+             T.app_key);
+    ck_assert_int_eq(tadmin(&T, "GET", path, NULL, &out), 200);
+    size_t sent = 0;
+    for (const char *p = out;
+         (p = strstr(p, "\"method\":\"afterSale.CancelSendGoodsSuccess\""));
+         p++)
+        sent++;
+    ck_assert_uint_eq(sent, 1);
+    free(out);
+    ddc_client_free(c);
+}
+END_TEST
+
 /* ================================================================ pagers */
 
 struct world {
@@ -1709,6 +1741,7 @@ Suite *client_suite(void)
     tcase_add_test(tc, test_rate_limiting_is_retried_with_a_longer_backoff);
     tcase_add_test(tc, test_a_business_error_is_never_retried);
     tcase_add_test(tc, test_transport_errors_are_retried);
+    tcase_add_test(tc, test_a_write_back_with_a_lost_answer_is_sent_once);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("pagers");
