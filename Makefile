@@ -39,6 +39,7 @@ CHECK_CFLAGS = $(call pc,--cflags,check)
 CHECK_LIBS = $(call pc,--libs,check)
 MHD_LIBS = $(call pc,--libs,libmicrohttpd)
 CURL_LIBS = $(call pc,--libs,libcurl)
+SQLITE_LIBS = $(call pc,--libs,sqlite3)
 
 # ---------------------------------------------------------------- sources
 PROTO_SRC := $(wildcard proto/*.c)
@@ -65,6 +66,13 @@ CLIENT_SRC := $(wildcard client/*.c)
 CLIENT_OBJ := $(CLIENT_SRC:%.c=$(BUILD)/%.o)
 CLIENT_LIB := $(BUILD)/libddclient.a
 
+# client/ddref/: ddref, the reference ERP (SQLite state, README.md there);
+# everything but ref_main.c goes into libddref.a (the tests link it too).
+REF_SRC := $(filter-out client/ddref/ref_main.c,$(wildcard client/ddref/*.c))
+REF_OBJ := $(REF_SRC:%.c=$(BUILD)/%.o)
+REF_LIB := $(BUILD)/libddref.a
+DDREF := $(BUILD)/ddref
+
 TEST_SRC := $(wildcard tests/check_*.c) tests/mock_util.c
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(BUILD)/tests/check_all
@@ -78,9 +86,9 @@ FIXED_SERVER := $(BUILD)/bench/fixed_server
 
 DDSIGN := $(BUILD)/ddsign
 
-BINS := $(DDSIGN) $(DDMOCK) $(DDCONFORM)
+BINS := $(DDSIGN) $(DDMOCK) $(DDCONFORM) $(DDREF)
 
-.PHONY: all deps check unit cli external san valgrind fuzz fuzz-build lint bench clean
+.PHONY: all deps check unit cli external proofs demo san valgrind fuzz fuzz-build lint bench clean
 .DEFAULT_GOAL := all
 
 all: deps $(BINS) $(TEST_BIN) $(BENCH_BIN) $(FIXED_SERVER)
@@ -100,6 +108,7 @@ $(BUILD)/tools/%.o: INCLUDES = -Iproto
 $(BUILD)/mock/%.o: INCLUDES = -Iproto -Imock
 $(BUILD)/conformance/%.o: INCLUDES = -Iproto -Imock -Iconformance
 $(BUILD)/client/%.o: INCLUDES = -Iproto -Iclient
+$(BUILD)/client/ddref/%.o: INCLUDES = -Iproto -Iclient -Iclient/ddref
 
 $(BUILD)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
@@ -124,6 +133,14 @@ $(CLIENT_LIB): $(CLIENT_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
+$(REF_LIB): $(REF_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(DDREF): $(BUILD)/client/ddref/ref_main.o $(REF_LIB) $(CLIENT_LIB) $(PROTO_LIB)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(SQLITE_LIBS) $(CURL_LIBS) $(MHD_LIBS) \
+	    $(SSL_LIBS) -lpthread
+
 $(DDMOCK): $(BUILD)/mock/main.o $(MOCK_LIB) $(PROTO_LIB)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(MHD_LIBS) $(CURL_LIBS) $(SSL_LIBS)
 
@@ -132,9 +149,10 @@ $(DDCONFORM): $(BUILD)/conformance/main.o $(CONF_LIB) $(MOCK_LIB) $(PROTO_LIB)
 	    -lpthread -lm
 
 $(BUILD)/tests/%.o: EXTRA_CFLAGS = $(CHECK_CFLAGS)
-$(TEST_BIN): $(TEST_OBJ) $(CONF_LIB) $(MOCK_LIB) $(CLIENT_LIB) $(PROTO_LIB)
+$(TEST_BIN): $(TEST_OBJ) $(CONF_LIB) $(MOCK_LIB) $(REF_LIB) $(CLIENT_LIB) \
+    $(PROTO_LIB)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(CHECK_LIBS) $(MHD_LIBS) $(CURL_LIBS) \
-	    $(SSL_LIBS) -lpthread
+	    $(SSL_LIBS) $(SQLITE_LIBS) -lpthread
 
 $(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(MOCK_LIB) $(PROTO_LIB)
 	@mkdir -p $(dir $@)
@@ -147,7 +165,7 @@ $(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(MOCK_LIB) $(PROTO_LIB)
 # `make check` is the README's test command: unit tests (Check), then the
 # command-line tests.
 check: all
-	$(MAKE) --no-print-directory unit cli external
+	$(MAKE) --no-print-directory unit cli external proofs
 
 unit: $(TEST_BIN)
 	DD_TEST_DATA=tests/data $(TEST_BIN)
@@ -164,13 +182,42 @@ cli: $(DDSIGN) $(DDCONFORM)
 external: $(DDMOCK)
 	$(PYTHON) tests/external/test_external_client.py $(DDMOCK)
 
+# Every standard scenario proven both ways (tests/suite/proofs-*.tsv): run
+# against a right scripted ERP it passes, against a wrong one it gives the
+# verdict it exists for; then ddref killed with SIGKILL at 20 random
+# instants of a run loses nothing and writes nothing back twice
+# (tests/suite/kill_test.py). Under the sanitizers only the smoke rows.
+PROOF_ARGS := $(if $(filter 1,$(SAN)),--smoke,)
+proofs: $(DDCONFORM) $(DDREF)
+	DDCONFORM_STRETCH=$${DDCONFORM_STRETCH:-$(CONF_STRETCH)} DDREF=$(DDREF) \
+	    $(PYTHON) tests/suite/run_proofs.py --build $(BUILD) --jobs 4 $(PROOF_ARGS)
+	$(if $(filter 1,$(SAN)),,$(PYTHON) tests/suite/kill_test.py --build $(BUILD) --seed 1)
+
+# The main job: the standard suite against the reference ERP (ddref,
+# client/ddref/), poll-only and with pushes.
+DEMO_ERP ?= $(DDREF)
+DEMO_HOOK ?= $(DDREF) hook
+demo: all
+	@rc=0; for mode in push no-push; do \
+	    echo "== ddconform --$$mode: the standard suite"; \
+	    $(DDCONFORM) --erp '$(DEMO_ERP)' --erp-hook '$(DEMO_HOOK)' \
+	        --$$mode -j 2 --report-dir $(BUILD)/demo-report/$$mode || rc=$$?; \
+	done; exit $$rc
+
 san:
 	$(MAKE) --no-print-directory BUILD=build-san SAN=1 OPT=-O1 CC=clang check
 
-valgrind: $(TEST_BIN)
-	CK_FORK=no DD_TEST_DATA=tests/data valgrind -q --error-exitcode=1 \
-	    --leak-check=full --errors-for-leak-kinds=definite,indirect \
-	    $(TEST_BIN)
+# The unit tests, then ddconform itself (embedded mock, replay, driver,
+# judge) on two smoke scenarios, with its real-time budgets stretched.
+VALGRIND := valgrind -q --error-exitcode=1 --leak-check=full \
+            --errors-for-leak-kinds=definite,indirect
+valgrind: $(TEST_BIN) $(DDCONFORM)
+	CK_FORK=no DD_TEST_DATA=tests/data $(VALGRIND) $(TEST_BIN)
+	DDCONFORM_STRETCH=8 $(VALGRIND) $(DDCONFORM) \
+	    --erp '$(PYTHON) tests/erp_double/erp.py' \
+	    --erp-hook '$(PYTHON) tests/erp_double/erp.py hook' -j 2 \
+	    --report-dir $(BUILD)/valgrind-report \
+	    scenarios/0001-*.json scenarios/0003-*.json
 
 # Fuzz targets are built by clang into build-fuzz/ and each run for
 # FUZZ_SECONDS on a copy of its seed corpus (tests/fuzz/corpus/NAME/).

@@ -27,6 +27,7 @@ pc   libcjson          libcjson-dev
 pc   libcurl           libcurl4-openssl-dev
 pc   libssl            libssl-dev
 pc   check             check
+pc   sqlite3           libsqlite3-dev
 file /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a libclang-rt-14-dev
 '
 

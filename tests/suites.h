@@ -30,7 +30,8 @@
     X(client_suite)                                                            \
     X(mock_replay_suite)                                                       \
     X(scenario_suite)                                                          \
-    X(judge_suite)
+    X(judge_suite)                                                             \
+    X(ddref_suite)
 
 #define DD_SUITE_DECL(fn) Suite *fn(void);
 DD_SUITES(DD_SUITE_DECL)
