@@ -941,13 +941,21 @@ START_TEST(test_a_refused_refund_closes_when_the_appeal_window_passes)
     ck_assert_msg(st == 200, "%ld %s", st, out);
     free(out);
     snprintf(T.app_key, sizeof T.app_key, "7100000000000000027");
-    /* load time + 1 d / 86400 */
-    int64_t deadline = entity_int("7010000000000000027", "status_deadline");
-    ck_assert_int_ge(deadline, before + 1);
-    ck_assert_int_le(deadline, after + 1);
-    ck_assert_int_eq(wait_status("7010000000000000027", 28, 4000), 28);
+    /* The deadline is load time + 1 d / 86400. Under valgrind the first
+     * read may come after the window already closed (the deadline is then
+     * cleared), so the deadline is checked only while the window is open;
+     * the closing time is checked either way. */
     struct dd_json_doc doc;
     const struct dd_json *x = entity("7010000000000000027", &doc);
+    int64_t deadline = before + 1;
+    if (jint(x, "status") == 27) {
+        deadline = jint(x, "status_deadline");
+        ck_assert_int_ge(deadline, before + 1);
+        ck_assert_int_le(deadline, after + 1);
+    }
+    dd_json_doc_free(&doc);
+    ck_assert_int_eq(wait_status("7010000000000000027", 28, 4000), 28);
+    x = entity("7010000000000000027", &doc);
     const struct dd_json *recs = tjnode(x, "records");
     ck_assert_str_eq(tjstr(&recs->kids[recs->n - 1], "action"), "auto_close");
     ck_assert_str_eq(tjstr(&recs->kids[recs->n - 1], "role"), "system");
