@@ -76,6 +76,9 @@ struct mock_http {
     bool stopping;    /* mock_http_stop runs: hold nothing back */
     uint64_t tickets; /* last ticket given to a held answer */
     struct req *held; /* requests whose answer is held (suspended) */
+    /* A connection was resumed since the last MHD_run: MHD sends its
+     * answer only when it runs again, so the loop must not sleep. */
+    bool resumed;
     char last_error[256];
 };
 
@@ -406,6 +409,7 @@ static void resume_cb(struct mock_server *s, uint64_t ticket, uint64_t unused)
         if (r->ticket == ticket) {
             unhold(h, r);
             MHD_resume_connection(r->conn);
+            h->resumed = true;
             return;
         }
     }
@@ -600,6 +604,8 @@ int mock_http_epoll_fd(const struct mock_http *h)
 
 int64_t mock_http_timeout_ms(struct mock_http *h)
 {
+    if (h->resumed)
+        return 0;
     MHD_UNSIGNED_LONG_LONG t = 0;
     if (MHD_get_timeout(h->d, &t) != MHD_YES)
         return -1;
@@ -608,6 +614,7 @@ int64_t mock_http_timeout_ms(struct mock_http *h)
 
 int mock_http_run(struct mock_http *h)
 {
+    h->resumed = false;
     return MHD_run(h->d) == MHD_YES ? 0 : -1;
 }
 
@@ -633,6 +640,7 @@ int mock_http_answer_held(struct mock_http *h, uint64_t ticket, int status,
         /* the resume timer set by hold() finds nothing to do later */
         unhold(h, r);
         MHD_resume_connection(r->conn);
+        h->resumed = true;
         return 0;
     }
     return -1;

@@ -46,8 +46,10 @@ int mock_http_epoll_fd(const struct mock_http *h);
 
 /*
  * How long the loop may sleep before mock_http_run must be called again, in
- * milliseconds: 0 when the daemon has work pending, -1 when it needs no
- * wake-up of its own (only fd readiness).
+ * milliseconds: 0 when the daemon has work pending (also when a held
+ * answer was released since the last mock_http_run: libmicrohttpd sends a
+ * resumed connection's answer only when it runs again), -1 when it needs
+ * no wake-up of its own (only fd readiness).
  */
 int64_t mock_http_timeout_ms(struct mock_http *h);
 
