@@ -750,6 +750,7 @@ static void erp_open(struct ref_erp *e, uint64_t bugs)
     char err[300];
     ck_assert_msg(ref_erp_open(e, &cfg, bugs, err, sizeof err) == 0, "%s", err);
     e->settle_us = 0;
+    e->ship_wait_us = 0; /* the tests call ref_ship_all when they choose */
 }
 
 /* The API calls of `method` in the journal naming after-sale `id` (under

@@ -648,11 +648,12 @@ void ref_ship_all(struct ref_erp *e)
             continue;
         if (sh.state == REF_SHIP_RETRY && now < sh.next_at_us)
             continue;
-        if (now - sh.created_us < e->settle_us) {
+        if (now - sh.created_us < e->ship_wait_us) {
             ref_note(-ids[i],
-                     "ship: order %lld shipped (%s %s): the upload waits for "
-                     "the hook's answer to be handed over",
-                     (long long)ids[i], sh.company_code, sh.tracking_no);
+                     "ship: order %lld shipped (%s %s): the upload waits "
+                     "%.1f s for a refund applied for at the same moment",
+                     (long long)ids[i], sh.company_code, sh.tracking_no,
+                     (double)e->ship_wait_us / 1e6);
             continue;
         }
         char why[256];

@@ -85,10 +85,9 @@ struct ref_case {
     struct ref_outbound ob;     /* of the after-sale's SKU order */
     struct ref_return_order ro; /* returns only */
     int64_t now_us;
-    /* A warehouse report is acted upon this long after the hook recorded
-     * it at the earliest: the runner journals the hook's answer only once
-     * the hook has exited, and a call journalled before it would seem to
-     * come before the warehouse spoke. */
+    /* A return the warehouse reported is acted upon this long after the
+     * hook recorded it at the earliest (ddref uses 0: the judge counts a
+     * hook's facts from the moment the event was handed out). */
     int64_t settle_us;
     uint64_t bugs; /* ref_bugs.h */
 };

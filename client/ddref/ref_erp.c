@@ -86,7 +86,12 @@ int ref_erp_open(struct ref_erp *e, const struct ddc_config *cfg, uint64_t bugs,
     if (REF_BUGGY(bugs, SLOW_POLL))
         e->poll_interval_ms *= 3;
     e->next_poll_ms = 0;
-    e->settle_us = REF_HOOK_SETTLE_US;
+    /* The judge counts what a hook said from the moment the event was
+     * handed out, so a return the warehouse reported is acted on at once. */
+    e->settle_us = 0;
+    e->ship_wait_us = e->poll_interval_ms * 1000 + 1000000;
+    if (e->ship_wait_us > REF_SHIP_WAIT_MAX_US)
+        e->ship_wait_us = REF_SHIP_WAIT_MAX_US;
     ddc_idset_init(&e->arrivals_read);
     return 0;
 }

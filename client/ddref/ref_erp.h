@@ -37,9 +37,13 @@
 #define REF_OVERLAP_S       300
 #define REF_PAGE_SIZE       100
 #define REF_DEEP_PAGING_CAP 50000
-/* A warehouse report (hook) is acted on this long after it was recorded
- * (ref_case.settle_us). */
-#define REF_HOOK_SETTLE_US 2500000
+/* A shipment the warehouse reported (warehouse.ship_request) is uploaded
+ * this long after the report at the earliest, and never sooner than one
+ * poll interval and a second: a pre-shipment refund applied for at the
+ * same moment is then known (by push at once, by polling within that
+ * time: the window ends a second before now) before the parcel is
+ * declared shipped. */
+#define REF_SHIP_WAIT_MAX_US 2500000
 /* An upload waits at most this long for the write-back of a refund of
  * another SKU order of the same order (a whole-order upload ships it). */
 #define REF_SHIP_DEFER_US 15000000
@@ -64,8 +68,9 @@ struct ref_erp {
     pthread_cond_t cv;
     bool woken;
     int64_t poll_interval_ms;
-    int64_t next_poll_ms; /* monotonic; 0 = at once */
-    int64_t settle_us;
+    int64_t next_poll_ms;           /* monotonic; 0 = at once */
+    int64_t settle_us;              /* ref_case.settle_us for returns: 0 */
+    int64_t ship_wait_us;           /* REF_SHIP_WAIT_MAX_US or less */
     struct ddc_idset arrivals_read; /* returns re-read after an arrival */
     uint64_t polls;
     uint64_t calls_in_tick;
