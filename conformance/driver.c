@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include "dd_jw.h"
+#include "metrics.h"
 #include "scenario.h"
 
 extern char **environ;
@@ -1201,11 +1202,14 @@ static void run_loop(struct run_ctx *c, int64_t start_posted_us,
 
 /* ------------------------------------------------------------ reports */
 
-/* Writes verdict.json: the run's metadata, its verdict and the judge's
- * full judgement (null when the runner decided the verdict itself). */
+/* Writes verdict.json: the run's metadata, its verdict, the judge's
+ * full judgement (null when the runner decided the verdict itself) and the
+ * run's metrics (metrics.h; absent when `m` is NULL: no complete
+ * journal). */
 static void write_verdict(const struct conf_driver *d, struct conf_run *r,
                           const struct scn_scenario *s,
-                          const struct conf_judgement *j)
+                          const struct conf_judgement *j,
+                          const struct conf_metrics *m)
 {
     struct dd_buf b;
     dd_buf_init(&b, 0);
@@ -1251,6 +1255,10 @@ static void write_verdict(const struct conf_driver *d, struct conf_run *r,
         conf_judgement_write_json(j, s, &w);
     else
         dd_jw_null(&w);
+    if (m) {
+        dd_jw_key(&w, "metrics");
+        conf_metrics_write_json(m, &w);
+    }
     dd_jw_object_end(&w);
     dd_buf_putc(&b, '\n');
     struct dd_buf path;
@@ -1577,8 +1585,17 @@ report:
         r->sentence = xstrdup(j.sentence);
     }
     r->seconds = (double)(mono_ms() - began) / 1000.0;
-    if (r->dir)
-        write_verdict(d, r, c->s, judged && !c->forced ? &j : NULL);
+    if (r->dir) {
+        struct conf_metrics m;
+        bool measured =
+            judged && conf_metrics_compute(
+                          c->s, c->col.all.data ? c->col.all.data : "",
+                          c->col.all.len, r->verdict, &m) == CONF_METRICS_OK;
+        write_verdict(d, r, c->s, judged && !c->forced ? &j : NULL,
+                      measured ? &m : NULL);
+        if (measured)
+            conf_metrics_free(&m);
+    }
 
     if (judged)
         conf_judgement_free(&j);
