@@ -190,6 +190,8 @@ long conf_gw_run_create(struct conf_gw *g, const char *name, bool push,
                   stretch);
     if (time_scale > 0)
         dd_buf_printf(&t, "&time_scale=%" PRId64, time_scale);
+    if (g->run_seed_set)
+        dd_buf_printf(&t, "&seed=%" PRIu64, g->run_seed);
     long st = conf_gw_call(g, "POST", t.data, scenario, len, 0);
     dd_buf_free(&t);
     return st;

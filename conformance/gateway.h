@@ -34,6 +34,9 @@ struct conf_gw {
     struct dd_json_doc doc; /* the last answer parsed (root NULL when the
                                body was not JSON) */
     char err[256];          /* why the last call failed, "" when it did not */
+    bool run_seed_set;      /* conf_gw_run_create sends seed=run_seed (set
+                               after conf_gw_init, which clears it) */
+    uint64_t run_seed;
 };
 
 /* Initialises libcurl for the whole process. Call once from the main
@@ -83,7 +86,8 @@ void conf_gw_escape(struct dd_buf *out, const char *s);
  * app_key).
  *
  * conf_gw_run_create: POST /_mock/runs?name=&push=&hook=&stretch=
- *   [&time_scale=] with the scenario's bytes (`time_scale` 0 = not sent).
+ *   [&time_scale=][&seed=] with the scenario's bytes (`time_scale` 0 = not
+ *   sent; `seed` is g->run_seed, sent when g->run_seed_set).
  * conf_gw_run_start: POST /_mock/runs/K/start with `body` ("{}" or
  *   {"first_call_within": S}).
  * conf_gw_subscribe: PUT /_mock/worlds/K/subscription {"url": url}.

@@ -831,10 +831,13 @@ int mock_replay_create(struct mock_replay *r,
     int64_t now = mock_now();
     struct mock_world *world = NULL;
     for (int attempt = 0; attempt < 4 && !world; attempt++) {
-        uint64_t seed =
-            s->seed +
-            (s->worlds.n + (uint64_t)attempt) * UINT64_C(0x9e3779b97f4a7c15) +
-            (uint64_t)mock_now_us();
+        /* a given seed gives the same world again; an app_key taken by
+         * a live world (the same seed twice) draws again */
+        uint64_t step = UINT64_C(0x9e3779b97f4a7c15);
+        uint64_t seed = p->seed + (uint64_t)attempt * step;
+        if (!p->seed_set)
+            seed = s->seed + (s->worlds.n + (uint64_t)attempt) * step +
+                   (uint64_t)mock_now_us();
         world = mock_world_from_json(scn->world, name, &set, seed, now,
                                      attempt ? NULL : errs);
         if (!world) {
@@ -1293,7 +1296,7 @@ static bool query_flag(struct mock_admin_call *a, const char *name, bool *out)
     return false;
 }
 
-/* POST /_mock/runs?name=F&push=1&hook=1&time_scale=N&stretch=X */
+/* POST /_mock/runs?name=F&push=1&hook=1&time_scale=N&stretch=X&seed=S */
 static void create(struct mock_admin_call *a)
 {
     struct mock_replay_params p;
@@ -1317,6 +1320,26 @@ static void create(struct mock_admin_call *a)
                              MOCK_REPLAY_STRETCH_MAX);
             return;
         }
+    }
+    const char *seed = dd_query_get(&a->q, "seed");
+    if (seed) {
+        /* an unsigned decimal of 1 to 20 digits, at most 2^64 - 1 */
+        size_t n = strlen(seed);
+        bool ok = n >= 1 && n <= 20;
+        uint64_t v = 0;
+        for (size_t i = 0; i < n && ok; i++) {
+            unsigned d = (unsigned)(seed[i] - '0');
+            ok = seed[i] >= '0' && seed[i] <= '9' && v <= (UINT64_MAX - d) / 10;
+            v = v * 10 + d;
+        }
+        if (!ok) {
+            mock_admin_error(a, 400,
+                             "seed must be an unsigned decimal integer below "
+                             "2^64");
+            return;
+        }
+        p.seed_set = true;
+        p.seed = v;
     }
     if (a->rq->body_len == 0) {
         mock_admin_error(a, 400, "the body must be the scenario file");
@@ -1553,7 +1576,7 @@ static void delete_run(struct mock_admin_call *a, const char *key)
 
 /*
  * The admin calls of this module (mock/README.md "Scenario replay"):
- *   POST   /_mock/runs?name=F&push=1|0&hook=1|0&time_scale=N&stretch=X
+ *   POST   /_mock/runs?name=F&push=1|0&hook=1|0&time_scale=N&stretch=X&seed=S
  *   GET    /_mock/runs
  *   GET    /_mock/runs/K               DELETE /_mock/runs/K
  *   POST   /_mock/runs/K/start         GET    /_mock/runs/K/next?wait_ms=N

@@ -69,6 +69,9 @@ struct mock_replay_params {
     int64_t time_scale; /* 0 = the scenario's, else 3600 */
     double stretch;     /* >= 1 (0 = 1): multiplies at, delay, within and
                            max_seconds, divides the time scale */
+    bool seed_set;      /* seed the world with `seed` (else the server's
+                           seed mixed with a counter and the clock) */
+    uint64_t seed;
 };
 
 /* Returns the (empty) run registry of server `s`, which is borrowed and

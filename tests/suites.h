@@ -31,6 +31,9 @@
     X(mock_replay_suite)                                                       \
     X(scenario_suite)                                                          \
     X(judge_suite)                                                             \
+    X(select_suite)                                                            \
+    X(metrics_suite)                                                           \
+    X(report_suite)                                                            \
     X(ddref_suite)
 
 #define DD_SUITE_DECL(fn) Suite *fn(void);
