@@ -5,6 +5,8 @@
 #   make fuzz       libFuzzer targets, each for FUZZ_SECONDS (default 60)
 #   make lint       clang-format check and banned functions
 #   make bench      benchmarks                make clean
+#   make install    programs, scenarios, docs into $(DESTDIR)$(PREFIX)
+#                   (PREFIX default /usr/local)   make uninstall
 # WERROR=1 turns warnings into errors. Every building target first runs
 # scripts/deps.sh, which installs what is missing on Debian/Ubuntu.
 
@@ -88,7 +90,8 @@ DDSIGN := $(BUILD)/ddsign
 
 BINS := $(DDSIGN) $(DDMOCK) $(DDCONFORM) $(DDREF)
 
-.PHONY: all deps check unit cli external proofs demo san valgrind fuzz fuzz-build lint bench clean
+.PHONY: all deps check unit cli external proofs demo san valgrind fuzz fuzz-build lint bench clean \
+        install uninstall
 .DEFAULT_GOAL := all
 
 all: deps $(BINS) $(TEST_BIN) $(BENCH_BIN) $(FIXED_SERVER)
@@ -173,10 +176,22 @@ unit: $(TEST_BIN)
 # DDCONFORM_STRETCH stretches ddconform's real-time budgets (3 under the
 # sanitizers); a value in the environment wins.
 CONF_STRETCH := $(if $(filter 1,$(SAN)),3,1)
-cli: $(DDSIGN) $(DDCONFORM)
+# Then ddconform for CI (selection, sharding, the ratchet, every exit
+# status, --mock-url), its reports (also rendered in headless Chromium,
+# which says it skipped where Chromium is missing), and, outside the
+# sanitizer build, the python3 example ERP on the happy-path scenarios and
+# `make install` into a temporary prefix.
+cli: $(DDSIGN) $(DDCONFORM) $(DDMOCK)
 	$(PYTHON) tests/cli/test_ddsign.py $(DDSIGN)
 	DDCONFORM_STRETCH=$${DDCONFORM_STRETCH:-$(CONF_STRETCH)} \
 	    $(PYTHON) tests/cli/test_ddconform.py $(DDCONFORM)
+	DDCONFORM_STRETCH=$${DDCONFORM_STRETCH:-$(CONF_STRETCH)} \
+	    $(PYTHON) tests/cli/test_ddconform_ci.py $(DDCONFORM)
+	$(PYTHON) tests/cli/test_reports.py $(DDCONFORM)
+	$(PYTHON) tests/cli/test_html_chromium.py $(DDCONFORM) \
+	    tests/data/reports/basic
+	$(if $(filter 1,$(SAN)),,$(PYTHON) tests/cli/test_examples.py $(DDCONFORM))
+	$(if $(filter 1,$(SAN)),,MAKE='$(MAKE)' BUILD=$(BUILD) sh tests/cli/test_install.sh)
 
 # An independent python3 client that signs as the official Java and Go SDKs.
 external: $(DDMOCK)
@@ -194,14 +209,17 @@ proofs: $(DDCONFORM) $(DDREF)
 	$(if $(filter 1,$(SAN)),,$(PYTHON) tests/suite/kill_test.py --build $(BUILD) --seed 1)
 
 # The main job: the standard suite against the reference ERP (ddref,
-# client/ddref/), poll-only and with pushes.
+# client/ddref/), with pushes and poll-only; per mode a report folder with
+# the HTML report (report.html), JUnit and JSON in build/demo-report/.
 DEMO_ERP ?= $(DDREF)
 DEMO_HOOK ?= $(DDREF) hook
 demo: all
 	@rc=0; for mode in push no-push; do \
+	    dir=$(BUILD)/demo-report/$$mode; \
 	    echo "== ddconform --$$mode: the standard suite"; \
 	    $(DDCONFORM) --erp '$(DEMO_ERP)' --erp-hook '$(DEMO_HOOK)' \
-	        --$$mode -j 2 --report-dir $(BUILD)/demo-report/$$mode || rc=$$?; \
+	        --$$mode -j 2 --report-dir $$dir --html $$dir/report.html \
+	        --junit $$dir/junit.xml --json $$dir/report.json || rc=$$?; \
 	done; exit $$rc
 
 san:
@@ -253,6 +271,42 @@ bench: $(BENCH_BIN) $(FIXED_SERVER) $(DDMOCK)
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
 	$(PYTHON) tests/bench/bench_mock.py --build $(BUILD)
 	$(PYTHON) tests/bench/bench_push.py --build $(BUILD)
+
+# ---------------------------------------------------------------- install
+# `make install PREFIX=/usr/local DESTDIR=`: the four programs into bin/;
+# the standard scenarios, their format and examples into
+# share/dd-harness/scenarios/ (where an installed ddconform looks, next to
+# its bin/ folder); the documentation and examples/ into
+# share/doc/dd-harness/, each file at its path in this repository so that
+# the links between them still work. `make uninstall` removes them again.
+PREFIX ?= /usr/local
+INSTALL ?= install
+INST_BIN = $(DESTDIR)$(PREFIX)/bin
+INST_SHARE = $(DESTDIR)$(PREFIX)/share/dd-harness
+INST_DOC = $(DESTDIR)$(PREFIX)/share/doc/dd-harness
+INST_SCENARIOS = $(wildcard scenarios/[0-9][0-9][0-9][0-9]-*.json) \
+                 scenarios/FORMAT.md scenarios/schema.json
+INST_DOCS = README.md $(wildcard docs/*.md) conformance/README.md \
+            $(wildcard conformance/REPORTS.md) scenarios/FORMAT.md \
+            mock/README.md mock/WORLD.md client/README.md \
+            client/ddref/README.md \
+            $(shell find examples -type f ! -path '*/__pycache__/*' 2>/dev/null)
+
+install: $(BINS)
+	$(INSTALL) -d $(INST_BIN) $(INST_SHARE)/scenarios/examples
+	$(INSTALL) -m 755 $(BINS) $(INST_BIN)/
+	$(INSTALL) -m 644 $(INST_SCENARIOS) $(INST_SHARE)/scenarios/
+	$(INSTALL) -m 644 $(wildcard scenarios/examples/*.json) \
+	    $(INST_SHARE)/scenarios/examples/
+	@set -e; for f in $(INST_DOCS); do \
+	    $(INSTALL) -d "$(INST_DOC)/$$(dirname "$$f")"; \
+	    $(INSTALL) -m 644 "$$f" "$(INST_DOC)/$$f"; \
+	done
+	@echo "installed into $(DESTDIR)$(PREFIX)"
+
+uninstall:
+	rm -f $(addprefix $(INST_BIN)/,$(notdir $(BINS)))
+	rm -rf $(INST_SHARE) $(INST_DOC)
 
 # ---------------------------------------------------------------- lint
 LINT_FILES = $(shell git ls-files -co --exclude-standard '*.c' '*.h')

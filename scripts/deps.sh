@@ -22,6 +22,7 @@ cmd  valgrind          valgrind
 cmd  clang             clang
 cmd  clang-format      clang-format
 cmd  wrk               wrk
+cmd  chromium          chromium
 pc   libmicrohttpd     libmicrohttpd-dev
 pc   libcjson          libcjson-dev
 pc   libcurl           libcurl4-openssl-dev
