@@ -84,7 +84,7 @@ int ref_erp_open(struct ref_erp *e, const struct ddc_config *cfg, uint64_t bugs,
     e->poll_interval_ms =
         (cfg->poll_interval_s > 0 ? cfg->poll_interval_s : 300) * 1000;
     if (REF_BUGGY(bugs, SLOW_POLL))
-        e->poll_interval_ms *= 3;
+        e->poll_interval_ms *= 4;
     e->next_poll_ms = 0;
     /* The judge counts what a hook said from the moment the event was
      * handed out, so a return the warehouse reported is acted on at once. */

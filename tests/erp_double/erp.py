@@ -442,7 +442,7 @@ class Erp:
     def poll_loop(self):
         interval = self.env["poll_interval"]
         if self.bug == "slow-poll":
-            interval *= 3
+            interval *= 4
         next_at = time.monotonic()
         while not self.stop.is_set():
             delay = next_at - time.monotonic()
