@@ -267,10 +267,11 @@ $(FIXED_SERVER): $(BUILD)/tests/bench/fixed_server.o
 
 # The C micro-benchmarks, then the gateway under wrk (bench_mock.py), then
 # push delivery (bench_push.py).
-bench: $(BENCH_BIN) $(FIXED_SERVER) $(DDMOCK)
+bench: $(BENCH_BIN) $(FIXED_SERVER) $(DDMOCK) $(DDCONFORM) $(DDREF)
 	@for b in $(BENCH_BIN); do echo "== $$b"; $$b || exit 1; done
 	$(PYTHON) tests/bench/bench_mock.py --build $(BUILD)
 	$(PYTHON) tests/bench/bench_push.py --build $(BUILD)
+	$(PYTHON) tests/bench/bench_suite.py --build $(BUILD)
 
 # ---------------------------------------------------------------- install
 # `make install PREFIX=/usr/local DESTDIR=`: the four programs into bin/;
