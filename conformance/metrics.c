@@ -446,7 +446,9 @@ static void measure(const struct run *r, const struct dd_json *as, int64_t id,
 
     switch (m->outcome) {
     case CONF_OUTCOME_REFUNDED_BY_WRITEBACK:
-        m->automatic = CONF_AUTOMATIC_TRUE;
+        /* a write-back that put money at risk handled nothing */
+        m->automatic = verdict == CONF_FUNDS_AT_RISK ? CONF_AUTOMATIC_FALSE
+                                                     : CONF_AUTOMATIC_TRUE;
         break;
     case CONF_OUTCOME_REFUSED:
         m->automatic = verdict == CONF_PASS || verdict == CONF_WARN

@@ -54,8 +54,9 @@
  * other way: operate, a platform timer, customer service, the world
  * file), cancelled_by_buyer (not refunded, cancelled), unresolved (else).
  *
- * automatic: true for refunded_by_writeback, and for refused when the
- * run's verdict is PASS or WARN (a correct refusal); false for
+ * automatic: true for refunded_by_writeback unless the run's verdict is
+ * FUNDS_AT_RISK (the write-back may be the very fault), and for refused
+ * when the run's verdict is PASS or WARN (a correct refusal); false for
  * refunded_otherwise and unresolved, and for refused under any other
  * verdict; null (not counted) for cancelled_by_buyer and for an after-sale
  * that was already final when the run was created (run.create

@@ -106,6 +106,8 @@ static const char page_css[] =
     ".v-FUNDS_AT_RISK{--v:#fff;--bg:#82071e}"
     "#overview tr.run{background:var(--bg)}"
     "#overview tr.run td.verdict{color:var(--v)}"
+    "#overview tr.run.v-FUNDS_AT_RISK,#overview tr.run.v-FUNDS_AT_RISK a"
+    "{color:#fff}"
     ".badge{display:inline-block;padding:0 .5em;border-radius:.3em;"
     "background:var(--bg);color:var(--v);font-weight:700;"
     "border:1px solid var(--v)}"

@@ -133,7 +133,8 @@ static void expect_row(const struct conf_aftersale_metric *got,
 }
 
 /* Measures `text` under `verdict` and checks it against the mixed run's
- * expected rows (with refusals automatic only when `refusal_counts`). */
+ * expected rows (with refusals automatic only when `refusal_counts`, and
+ * write-backs not automatic under FUNDS_AT_RISK). */
 static void expect_mixed(const char *text, size_t len,
                          enum conf_verdict verdict, bool refusal_counts)
 {
@@ -141,11 +142,15 @@ static void expect_mixed(const char *text, size_t len,
     ck_assert_int_eq(conf_metrics_compute(NULL, text, len, verdict, &m),
                      CONF_METRICS_OK);
     ck_assert_uint_eq(m.n_aftersales, N_MIXED);
+    bool at_risk = verdict == CONF_FUNDS_AT_RISK;
     ck_assert_uint_eq(m.counted, 9);
-    ck_assert_uint_eq(m.automatic, refusal_counts ? 4 : 2);
+    ck_assert_uint_eq(m.automatic,
+                      (refusal_counts ? 2 : 0) + (at_risk ? 0 : 2));
     for (size_t i = 0; i < N_MIXED; i++) {
         struct expected_row want = mixed_rows[i];
         if (want.outcome == CONF_OUTCOME_REFUSED && !refusal_counts)
+            want.automatic = CONF_AUTOMATIC_FALSE;
+        if (want.outcome == CONF_OUTCOME_REFUNDED_BY_WRITEBACK && at_risk)
             want.automatic = CONF_AUTOMATIC_FALSE;
         expect_row(&m.aftersales[i], &want);
     }
