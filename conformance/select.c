@@ -336,11 +336,12 @@ int conf_xfail_parse(struct conf_xfail *x, const char *path, const char *text,
                 (!o->mode && !e.mode) ||
                 (o->mode && e.mode && strcmp(o->mode, e.mode) == 0);
             if (o->id == e.id && same_mode) {
+                int first = o->line; /* o dies with x */
                 conf_xfail_free(x);
                 return fail_at(err, err_len, path, line,
                                "%04d%s%s is already listed on line %d", e.id,
                                e.mode ? " " : "", e.mode ? e.mode : "",
-                               o->line);
+                               first);
             }
         }
         if (x->n == cap) {
