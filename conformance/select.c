@@ -340,8 +340,7 @@ int conf_xfail_parse(struct conf_xfail *x, const char *path, const char *text,
                 conf_xfail_free(x);
                 return fail_at(err, err_len, path, line,
                                "%04d%s%s is already listed on line %d", e.id,
-                               e.mode ? " " : "", e.mode ? e.mode : "",
-                               first);
+                               e.mode ? " " : "", e.mode ? e.mode : "", first);
             }
         }
         if (x->n == cap) {

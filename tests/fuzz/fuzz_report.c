@@ -63,6 +63,21 @@ static void put(const char *name, const uint8_t *p, size_t n, int present)
     CHECK(fclose(f) == 0);
 }
 
+/* At exit: the temporary folder goes again. */
+static void remove_dir(void)
+{
+    char path[600];
+    for (size_t k = 0; k < N_PARTS; k++) {
+        snprintf(path, sizeof path, "%s/%s", dir, part_names[k]);
+        unlink(path);
+    }
+    snprintf(path, sizeof path, "%s/runs/r", dir);
+    rmdir(path);
+    snprintf(path, sizeof path, "%s/runs", dir);
+    rmdir(path);
+    rmdir(dir);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!dir[0]) {
@@ -75,6 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         mkdir(sub, 0700);
         snprintf(sub, sizeof sub, "%s/runs/r", dir);
         mkdir(sub, 0700);
+        atexit(remove_dir);
     }
     size_t from = 0;
     for (size_t k = 0; k < N_PARTS; k++) {
