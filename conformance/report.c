@@ -1085,10 +1085,13 @@ void rep_metrics_lines(const struct conf_report *r, struct dd_buf *out)
                          "counted in a judged run)\n");
     for (size_t i = 0; i < m.n_flows; i++) {
         const struct rep_flow *f = &m.flows[i];
+        /* under a second, hundredths: a push-driven refund takes ms */
         dd_buf_printf(out,
-                      "application \xe2\x86\x92 refund, %s: median %.1f s, "
-                      "worst %.1f s (%zu refund%s)\n",
-                      f->flow, f->median, f->worst, f->n, f->n == 1 ? "" : "s");
+                      "application \xe2\x86\x92 refund, %s: median %.*f s, "
+                      "worst %.*f s (%zu refund%s)\n",
+                      f->flow, f->median < 1 ? 2 : 1, f->median,
+                      f->worst < 1 ? 2 : 1, f->worst, f->n,
+                      f->n == 1 ? "" : "s");
     }
     if (m.n_flows == 0)
         dd_buf_puts(out, "application \xe2\x86\x92 refund: n/a (no refund "
