@@ -19,6 +19,7 @@
  * arithmetic, and every sentence is capped at CONF_SENTENCE_MAX bytes.
  */
 #include "judge.h"
+#include "jread.h"
 
 #include <errno.h>
 #include <float.h>
@@ -111,17 +112,6 @@ static int64_t to_us(double s)
 }
 
 /* ============================================================ JSON reads */
-
-static const char *jstr(const struct dd_json *o, const char *key)
-{
-    const struct dd_json *v = dd_json_get(o, key);
-    return v && v->type == DD_JSON_STRING ? v->text : "";
-}
-
-static bool jint(const struct dd_json *o, const char *key, int64_t *out)
-{
-    return dd_json_int64(dd_json_get(o, key), out) == 0;
-}
 
 static bool jtrue(const struct dd_json *o, const char *key)
 {

@@ -196,6 +196,15 @@ static void on_signal(int sig)
     g_stop = 1;
 }
 
+/* --help: the whole usage text on stdout; exit status 0. */
+static int print_help(void)
+{
+    fputs(usage_text, stdout);
+    fputs(usage_run, stdout);
+    fputs(usage_more, stdout);
+    return 0;
+}
+
 static int usage_error(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
@@ -287,10 +296,7 @@ static int judge_main(int argc, char **argv)
             strict = true;
             break;
         case 'h':
-            fputs(usage_text, stdout);
-            fputs(usage_run, stdout);
-            fputs(usage_more, stdout);
-            return 0;
+            return print_help();
         default:
             fputs("Try 'ddconform --help'.\n", stderr);
             return EXIT_ERROR;
@@ -375,10 +381,7 @@ static int report_main(int argc, char **argv)
             o.html = optarg;
             break;
         case R_HELP:
-            fputs(usage_text, stdout);
-            fputs(usage_run, stdout);
-            fputs(usage_more, stdout);
-            return 0;
+            return print_help();
         default:
             fputs("Try 'ddconform --help'.\n", stderr);
             return EXIT_ERROR;
@@ -1113,10 +1116,7 @@ static int parse_args(int argc, char **argv, struct args *a)
             a->rerun = optarg;
             break;
         case OPT_HELP:
-            fputs(usage_text, stdout);
-            fputs(usage_run, stdout);
-            fputs(usage_more, stdout);
-            return 0;
+            return print_help();
         default:
             fputs("Try 'ddconform --help'.\n", stderr);
             return EXIT_ERROR;

@@ -13,6 +13,7 @@
  * double, and a missing member is just absent).
  */
 #include "metrics.h"
+#include "jread.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,17 +57,6 @@ static char *xstrndup(const char *s, size_t n)
     } while (0)
 
 /* ============================================================ JSON reads */
-
-static const char *jstr(const struct dd_json *o, const char *key)
-{
-    const struct dd_json *v = dd_json_get(o, key);
-    return v && v->type == DD_JSON_STRING ? v->text : "";
-}
-
-static bool jint(const struct dd_json *o, const char *key, int64_t *out)
-{
-    return dd_json_int64(dd_json_get(o, key), out) == 0;
-}
 
 /* A boolean the way the mock reads parameters: true, "true" or 1. */
 static bool jflag(const struct dd_json *o, const char *key)

@@ -20,18 +20,7 @@
 #include "dd_buf.h"
 #include "dd_err.h"
 #include "dd_json.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* Aborts with the failed invariant: libFuzzer saves the input. */
-#define CHECK(cond)                                                            \
-    do {                                                                       \
-        if (!(cond)) {                                                         \
-            fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, \
-                    __LINE__);                                                 \
-            abort();                                                           \
-        }                                                                      \
-    } while (0)
+#include "fuzz_check.h"
 
 static bool same(const struct dd_buf *a, const struct dd_buf *b)
 {

@@ -17,17 +17,7 @@
 #include "dd_json.h"
 #include "dd_sign.h"
 #include "ddc_push.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                            \
-    do {                                                                       \
-        if (!(cond)) {                                                         \
-            fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, \
-                    __LINE__);                                                 \
-            abort();                                                           \
-        }                                                                      \
-    } while (0)
+#include "fuzz_check.h"
 
 static const char KEY[] = "1234567890123456789";
 static const char SECRET[] = "fuzz-secret";

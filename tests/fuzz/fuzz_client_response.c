@@ -22,17 +22,7 @@
 #include "ddc_api.h"
 #include "ddc_err.h"
 #include "ddc_token.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                            \
-    do {                                                                       \
-        if (!(cond)) {                                                         \
-            fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, \
-                    __LINE__);                                                 \
-            abort();                                                           \
-        }                                                                      \
-    } while (0)
+#include "fuzz_check.h"
 
 /* True when all `n` bytes at p are zero. */
 static bool zeroed(const void *p, size_t n)

@@ -22,20 +22,9 @@
 #include "dd_buf.h"
 #include "dd_json.h"
 #include "dd_jw.h"
+#include "fuzz_check.h"
 #include "judge.h"
 #include "scenario.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* Aborts with the failed invariant: libFuzzer saves the input. */
-#define CHECK(cond)                                                            \
-    do {                                                                       \
-        if (!(cond)) {                                                         \
-            fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, \
-                    __LINE__);                                                 \
-            abort();                                                           \
-        }                                                                      \
-    } while (0)
 
 static const char scenario_text[] =
     "{\"format\": 1, \"info\": {\"id\": 9199, \"title\": \"fuzz\","

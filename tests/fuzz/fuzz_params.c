@@ -24,17 +24,7 @@
 #include "dd_json.h"
 #include "dd_params.h"
 #include "dd_sign.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                            \
-    do {                                                                       \
-        if (!(cond)) {                                                         \
-            fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, \
-                    __LINE__);                                                 \
-            abort();                                                           \
-        }                                                                      \
-    } while (0)
+#include "fuzz_check.h"
 
 /* Returns a new NUL-terminated copy of the input up to its first NUL. */
 static char *cstr(const uint8_t *p, size_t n)

@@ -22,19 +22,8 @@
 
 #include "dd_buf.h"
 #include "dd_json.h"
+#include "fuzz_check.h"
 #include "scenario.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* Aborts with the failed invariant: libFuzzer saves the input. */
-#define CHECK(cond)                                                            \
-    do {                                                                       \
-        if (!(cond)) {                                                         \
-            fprintf(stderr, "invariant failed: %s (%s:%d)\n", #cond, __FILE__, \
-                    __LINE__);                                                 \
-            abort();                                                           \
-        }                                                                      \
-    } while (0)
 
 #define NAME "fuzz.json"
 
