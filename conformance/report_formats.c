@@ -227,6 +227,21 @@ int conf_report_write_junit(const struct conf_report *r, const char *path,
         snprintf(num, sizeof num, "%lld", (long long)r->exit_status);
         junit_property(&b, "exit_status", num);
     }
+    /* the seed's metrics, one property per line of conf_report_print_metrics */
+    struct dd_buf metrics;
+    dd_buf_init(&metrics, 0);
+    rep_metrics_lines(r, &metrics);
+    for (const char *p = metrics.data; p && *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        char *line = strndup(p, n);
+        if (!line)
+            abort();
+        junit_property(&b, "metric", line);
+        free(line);
+        p += n + (nl ? 1 : 0);
+    }
+    dd_buf_free(&metrics);
     dd_buf_puts(&b, "    </properties>\n");
     dd_buf_append(&b, cases.data ? cases.data : "", cases.len);
     dd_buf_puts(&b, "  </testsuite>\n</testsuites>\n");
@@ -587,6 +602,16 @@ int conf_report_write_tap(const struct conf_report *r, FILE *out)
     dd_buf_printf(&b, "TAP version 14\n1..%zu\n", r->n_runs);
     for (size_t i = 0; i < r->n_runs; i++)
         tap_run(&b, r, &r->runs[i], i + 1);
+    struct dd_buf metrics;
+    dd_buf_init(&metrics, 0);
+    rep_metrics_lines(r, &metrics);
+    for (const char *p = metrics.data; p && *p;) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+        dd_buf_printf(&b, "# %.*s\n", (int)n, p);
+        p += n + (nl ? 1 : 0);
+    }
+    dd_buf_free(&metrics);
     dd_buf_printf(&b, "# %lld passed, %lld failed, %lld skipped\n",
                   (long long)r->passed, (long long)r->failed,
                   (long long)r->skipped);

@@ -217,6 +217,9 @@ START_TEST(test_junit_counts_verdicts_and_escapes)
     ck_contains(x, "<testsuite name=\"ddconform\" tests=\"6\" failures=\"2\" "
                    "errors=\"1\" skipped=\"1\"");
     ck_assert_uint_eq(count_of(x, "<testcase "), 6);
+    ck_contains(x, "<property name=\"metric\" value=\"handled "
+                   "automatically: 5 of 7 after-sales (71.4%)\"/>");
+    ck_assert_uint_eq(count_of(x, "<property name=\"metric\""), 4);
     ck_contains(x, "<testcase classname=\"ddconform.push\" name=\"0029 "
                    "Write-back &lt;b&gt;&quot;timeout&quot;&lt;/b&gt; &amp; "
                    "retry\"");
@@ -277,6 +280,11 @@ START_TEST(test_tap_plan_and_result_lines)
     ck_contains(t, "  verdict: FUNDS_AT_RISK\n");
     ck_contains(t, "      rule: \"expect:reread\"\n      at_s: 42.000\n");
     ck_contains(t, "      at_s: null\n");
+    /* the metrics as comments just before the counts (see the metrics
+     * test for where the numbers come from) */
+    ck_contains(t, "\n# handled automatically: 5 of 7 after-sales (71.4%)\n"
+                   "# application → refund, unshipped_refund: median 2.5 s, "
+                   "worst 3.5 s (3 refunds)\n");
     ck_contains(t, "\n# 2 passed, 3 failed, 1 skipped\n");
     free(t);
     conf_report_free(r);
