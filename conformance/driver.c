@@ -221,6 +221,7 @@ struct journal_col {
     uint64_t since;      /* seq of the last entry taken */
     struct dd_buf all;   /* every entry, one per line (for the judge) */
     FILE *f;             /* journal.jsonl, or NULL */
+    FILE *pushes;        /* pushes.jsonl: the journal's push entries */
     int64_t t0_us;       /* time_us of run.start, 0 until seen */
     int64_t last_api_us; /* time_us of the latest api entry, 0 if none */
     bool ended;          /* run.end seen */
@@ -521,6 +522,10 @@ static int collect(struct run_ctx *c)
             fwrite(text + from, 1, to - from, jc->f);
             fputc('\n', jc->f);
         }
+        if (jc->pushes && !strcmp(k, "push")) {
+            fwrite(text + from, 1, to - from, jc->pushes);
+            fputc('\n', jc->pushes);
+        }
         if (seq > 0)
             jc->since = (uint64_t)seq;
         if (!strcmp(k, "run") && !strcmp(m, "run.start") && !jc->t0_us)
@@ -535,6 +540,8 @@ static int collect(struct run_ctx *c)
         jc->since = (uint64_t)last_seq;
     if (jc->f)
         fflush(jc->f);
+    if (jc->pushes)
+        fflush(jc->pushes);
     return 0;
 }
 
@@ -1523,6 +1530,7 @@ void conf_run_drive(const struct conf_driver *d, struct conf_gw *gw,
 
     /* the run's files */
     c->col.f = open_report(r, "journal.jsonl");
+    c->col.pushes = open_report(r, "pushes.jsonl");
     c->hooks = open_report(r, "hooks.jsonl");
     {
         struct dd_buf p;
@@ -1601,6 +1609,8 @@ report:
         conf_judgement_free(&j);
     if (c->col.f)
         fclose(c->col.f);
+    if (c->col.pushes)
+        fclose(c->col.pushes);
     if (c->hooks)
         fclose(c->hooks);
     if (c->erp.log_fd >= 0)

@@ -17,10 +17,11 @@
  *
  * Everything of a run lands in its report folder DIR/runs/NAME:
  * scenario.json (a copy), journal.jsonl (the run's journal entries, one
- * per line), erp.log (the ERP's stdout and stderr, every start of it,
- * with the driver's marker lines), hooks.jsonl (one line per hook call:
- * the event, the reply, exit status, stderr, milliseconds), state/ (the
- * ERP's DOUDIAN_STATE_DIR) and verdict.json.
+ * per line), pushes.jsonl (its push entries alone: every delivery
+ * attempt, what was sent and the ERP's answer), erp.log (the ERP's stdout and
+ * stderr, every start of it, with the driver's marker lines), hooks.jsonl (one
+ * line per hook call: the event, the reply, exit status, stderr, milliseconds),
+ * state/ (the ERP's DOUDIAN_STATE_DIR) and verdict.json.
  *
  * Real-time budgets (10 s for the push listener and for a hook, 2 s for a
  * poll-only ERP's first call, 5 s between SIGTERM and SIGKILL, the settle

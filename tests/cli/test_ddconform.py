@@ -441,6 +441,9 @@ class DdconformTest(unittest.TestCase):
         methods = [e["method"] for e in journal]
         self.assertLess(methods.index("erp.ready"), methods.index("run.start"))
         self.assertTrue(any(e["kind"] == "push" for e in journal))
+        # pushes.jsonl holds the journal's push entries, and only those
+        pushes = [json.loads(x) for x in r.read("pushes.jsonl").splitlines()]
+        self.assertEqual(pushes, [e for e in journal if e["kind"] == "push"])
         self.assertEqual(r.summary_json()["runs"][0]["mode"], "push")
 
     def test_an_erp_that_never_listens_is_error(self):
