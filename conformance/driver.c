@@ -1134,6 +1134,7 @@ static void run_loop(struct run_ctx *c, int64_t start_posted_us,
     int64_t t0_bound = start_posted_us + (int64_t)(first_call_s * 1e6) +
                        (int64_t)(2e6 * c->stretch);
     int64_t next_collect = 0, next_decide = 0;
+    int64_t decide_at = 0; /* real_us: the judge will say "decided" then */
     size_t judged_len = 0;
     for (;;) {
         if (stopping(c)) {
@@ -1143,7 +1144,14 @@ static void run_loop(struct run_ctx *c, int64_t start_posted_us,
             return;
         }
         int64_t asked = mono_ms();
-        long st = conf_gw_run_next(c->gw, c->key, NEXT_WAIT_MS);
+        /* wait for the engine's next event, but not past decide_at */
+        int wait_ms = NEXT_WAIT_MS;
+        if (decide_at) {
+            int64_t left_ms = (decide_at - real_us()) / 1000 + 1;
+            if (left_ms < wait_ms)
+                wait_ms = left_ms > 0 ? (int)left_ms : 0;
+        }
+        long st = conf_gw_run_next(c->gw, c->key, wait_ms);
         const struct dd_json *root = conf_gw_json(c->gw);
         if (st != 200 || !root) {
             force(c, CONF_ERROR,
@@ -1176,10 +1184,12 @@ static void run_loop(struct run_ctx *c, int64_t start_posted_us,
             } else if (!strcmp(k, "end")) {
                 return;
             }
-        } else if (mono_ms() - asked < NEXT_WAIT_MS / 4) {
+        } else if (wait_ms >= NEXT_WAIT_MS &&
+                   mono_ms() - asked < NEXT_WAIT_MS / 4) {
             sleep_ms(NEXT_WAIT_MS / 4); /* a mock that does not wait */
         }
-        if (mono_ms() >= next_collect) {
+        bool due = decide_at && real_us() >= decide_at;
+        if (due || mono_ms() >= next_collect) {
             collect(c);
             next_collect = mono_ms() + COLLECT_EVERY_MS;
         }
@@ -1193,13 +1203,15 @@ static void run_loop(struct run_ctx *c, int64_t start_posted_us,
             if (now >= c->col.t0_us + max_us)
                 return;
             /* the judge reads the whole journal: ask when something new
-             * came, else twice a second (settling is a matter of time) */
-            if (c->col.all.len == judged_len && mono_ms() < next_decide)
+             * came, when it said it would be decided by now, else twice a
+             * second */
+            if (c->col.all.len == judged_len && mono_ms() < next_decide && !due)
                 continue;
             judged_len = c->col.all.len;
             next_decide = mono_ms() + DECIDE_EVERY_MS;
-            if (conf_judge_decided(c->s, c->col.all.data ? c->col.all.data : "",
-                                   c->col.all.len, now, settle_s))
+            if (conf_judge_decided_at(
+                    c->s, c->col.all.data ? c->col.all.data : "",
+                    c->col.all.len, now, settle_s, &decide_at))
                 return;
         } else if (now >= t0_bound + max_us) {
             return;

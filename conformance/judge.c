@@ -2040,6 +2040,15 @@ int conf_judge(const struct scn_scenario *s, const char *jsonl, size_t len,
 bool conf_judge_decided(const struct scn_scenario *s, const char *jsonl,
                         size_t len, int64_t now_us, double settle_s)
 {
+    return conf_judge_decided_at(s, jsonl, len, now_us, settle_s, NULL);
+}
+
+bool conf_judge_decided_at(const struct scn_scenario *s, const char *jsonl,
+                           size_t len, int64_t now_us, double settle_s,
+                           int64_t *decided_at_us)
+{
+    if (decided_at_us)
+        *decided_at_us = 0;
     struct journal j;
     journal_load(&j, jsonl, len);
     struct ctx c;
@@ -2095,6 +2104,10 @@ bool conf_judge_decided(const struct scn_scenario *s, const char *jsonl,
             last = met_at;
     }
     decided = (double)sat_sub(now_us, last) >= settle_s * 1e6;
+    if (!decided && decided_at_us) {
+        double at = (double)last + settle_s * 1e6;
+        *decided_at_us = at < (double)INT64_MAX ? (int64_t)at : 0;
+    }
 done:
     ctx_free(&c);
     journal_free(&j);

@@ -106,6 +106,16 @@ int conf_judge(const struct scn_scenario *s, const char *jsonl, size_t len,
 bool conf_judge_decided(const struct scn_scenario *s, const char *jsonl,
                         size_t len, int64_t now_us, double settle_s);
 
+/*
+ * conf_judge_decided, and when it answers false only because the settling
+ * time has not passed yet, *decided_at_us (when not NULL) is the moment it
+ * will answer true if nothing new comes (Unix microseconds); else 0. The
+ * runner sleeps until then instead of asking again and again.
+ */
+bool conf_judge_decided_at(const struct scn_scenario *s, const char *jsonl,
+                           size_t len, int64_t now_us, double settle_s,
+                           int64_t *decided_at_us);
+
 /* Frees what `j` owns and leaves it empty. Safe on a zeroed struct. */
 void conf_judgement_free(struct conf_judgement *j);
 

@@ -700,8 +700,11 @@ static bool decided_in(const char *scenario, const char *journal, double now_s)
     struct scn_scenario *s = load_scenario(scenario);
     size_t len;
     char *text = read_journal(journal, &len);
-    bool d =
-        conf_judge_decided(s, text, len, T0_US + (int64_t)(now_s * 1e6), 6.0);
+    int64_t now = T0_US + (int64_t)(now_s * 1e6), at = -1;
+    bool d = conf_judge_decided(s, text, len, now, 6.0);
+    /* the _at form agrees, and a moment it names lies ahead */
+    ck_assert(conf_judge_decided_at(s, text, len, now, 6.0, &at) == d);
+    ck_assert(d ? at == 0 : at == 0 || at > now);
     free(text);
     scn_scenario_free(s);
     return d;
@@ -767,6 +770,14 @@ START_TEST(test_a_closed_window_decides_an_expectation)
     char *text = read_journal("unshipped-live-waiting.jsonl", &len);
     ck_assert(!conf_judge_decided(s, text, len, T0_US + 37900000, 6));
     ck_assert(conf_judge_decided(s, text, len, T0_US + 38100000, 6));
+    /* the window closed at 2 + 30 s: decided once 6 s settled, at 38 s;
+     * the runner is told so */
+    int64_t at = -1;
+    ck_assert(!conf_judge_decided_at(s, text, len, T0_US + 37900000, 6, &at));
+    ck_assert_int_ge(at, T0_US + 37999000);
+    ck_assert_int_le(at, T0_US + 38001000);
+    ck_assert(conf_judge_decided_at(s, text, len, T0_US + 38100000, 6, &at));
+    ck_assert_int_eq(at, 0);
     free(text);
     scn_scenario_free(s);
     dd_buf_free(&errs);

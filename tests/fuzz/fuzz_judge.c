@@ -128,7 +128,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     dd_buf_free(&out);
     conf_judgement_free(&j);
 
-    (void)conf_judge_decided(s, text, size, 1700000030000000, 6.0);
+    int64_t at = -1;
+    bool d = conf_judge_decided_at(s, text, size, 1700000030000000, 6.0, &at);
+    CHECK(d == conf_judge_decided(s, text, size, 1700000030000000, 6.0));
+    CHECK(d ? at == 0 : at == 0 || at > 1700000030000000);
     (void)conf_judge_decided(s, text, size, INT64_MAX, 1e300);
     return 0;
 }
