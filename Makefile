@@ -32,6 +32,13 @@ CFLAGS_ALL += -fsanitize=address,undefined -fno-sanitize-recover=all \
               -fno-omit-frame-pointer
 LDFLAGS_ALL += -fsanitize=address,undefined
 endif
+# FUZZ=1 (make fuzz, clang): every object instrumented for libFuzzer and
+# the sanitizers, so the libraries are built once and each target only
+# links its own file against them.
+ifeq ($(FUZZ),1)
+CFLAGS_ALL += -fsanitize=fuzzer-no-link,address,undefined \
+              -fno-sanitize-recover=all
+endif
 
 # Library flags are computed lazily: on a fresh machine pkg-config itself may
 # only exist once scripts/deps.sh has run.
@@ -240,7 +247,7 @@ valgrind: $(TEST_BIN) $(DDCONFORM)
 # Fuzz targets are built by clang into build-fuzz/ and each run for
 # FUZZ_SECONDS on a copy of its seed corpus (tests/fuzz/corpus/NAME/).
 fuzz:
-	$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang fuzz-build
+	$(MAKE) --no-print-directory -j2 BUILD=build-fuzz CC=clang FUZZ=1 fuzz-build
 	@set -e; for f in $(FUZZ_SRC:tests/fuzz/%.c=%); do \
 	    mkdir -p build-fuzz/corpus/$$f; \
 	    cp -r tests/fuzz/corpus/$$f/. build-fuzz/corpus/$$f/ 2>/dev/null || true; \
@@ -252,13 +259,11 @@ fuzz:
 	    grep -E '^#[0-9]+[[:space:]]+DONE' build-fuzz/$$f.log | tail -n 1; \
 	done
 
-FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
 fuzz-build: deps $(FUZZ_BIN)
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(PROTO_SRC) $(MOCK_SRC) $(CONF_SRC) \
-    $(CLIENT_SRC) | deps
+$(BUILD)/fuzz/%: $(BUILD)/tests/fuzz/%.o $(CONF_LIB) $(MOCK_LIB) \
+    $(CLIENT_LIB) $(PROTO_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(ALL_INCLUDES) $(FUZZ_FLAGS) -o $@ $< $(PROTO_SRC) $(MOCK_SRC) \
-	    $(CONF_SRC) $(CLIENT_SRC) \
+	$(CC) $(LDFLAGS_ALL) -fsanitize=fuzzer,address,undefined -o $@ $^ \
 	    $(MHD_LIBS) $(CURL_LIBS) $(SSL_LIBS)
 
 $(FIXED_SERVER): $(BUILD)/tests/bench/fixed_server.o
