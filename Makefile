@@ -1,6 +1,7 @@
 # dd-harness build. Non-recursive; every output goes to an out-of-tree
 # folder ($(BUILD), default build/). Targets:
 #   make            build everything          make check     build and run every test
+#   make programs   only ddmock, ddconform, ddref, ddsign (and their packages)
 #   make san        ASan+UBSan build + tests  make valgrind  unit tests under valgrind
 #   make fuzz       libFuzzer targets, each for FUZZ_SECONDS (default 60)
 #   make lint       clang-format check and banned functions
@@ -97,14 +98,19 @@ DDSIGN := $(BUILD)/ddsign
 
 BINS := $(DDSIGN) $(DDMOCK) $(DDCONFORM) $(DDREF)
 
-.PHONY: all deps check unit cli external proofs demo san valgrind fuzz fuzz-build lint bench clean \
+.PHONY: all programs deps check unit cli external proofs demo san valgrind fuzz fuzz-build lint bench clean \
         install uninstall
 .DEFAULT_GOAL := all
 
 all: deps $(BINS) $(TEST_BIN) $(BENCH_BIN) $(FIXED_SERVER)
 
+# Only the four programs, installing only what they need to build (a
+# vendor's CI that runs ddconform against its ERP; docs/ci.md).
+programs: DEPS_SET = programs
+programs: deps $(BINS)
+
 deps:
-	@sh scripts/deps.sh
+	@sh scripts/deps.sh $(DEPS_SET)
 
 # ---------------------------------------------------------------- rules
 # Each part sees only the headers it may use (harness.md "Boundaries"): the

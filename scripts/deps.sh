@@ -32,6 +32,14 @@ pc   sqlite3           libsqlite3-dev
 file /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a libclang-rt-14-dev
 '
 
+# `deps.sh programs` checks only what building the four programs needs
+# (make programs: a vendor's CI that runs ddconform against its ERP);
+# without an argument, everything the tests, sanitizers, fuzzers,
+# benchmarks and the browser check need as well.
+PROGRAM_PACKAGES=' pkg-config libmicrohttpd-dev libcjson-dev libcurl4-openssl-dev libssl-dev libsqlite3-dev '
+only_programs=0
+[ "${1:-}" = programs ] && only_programs=1
+
 missing=''
 have() {
     kind=$1 name=$2
@@ -48,6 +56,12 @@ set -f
 set -- $DEPS
 set +f
 while [ $# -ge 3 ]; do
+    if [ "$only_programs" -eq 1 ]; then
+        case "$PROGRAM_PACKAGES" in
+        *" $3 "*) ;;
+        *) shift 3; continue ;;
+        esac
+    fi
     if ! have "$1" "$2"; then
         case " $missing " in
         *" $3 "*) ;;
