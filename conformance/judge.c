@@ -2079,6 +2079,25 @@ bool conf_judge_decided_at(const struct scn_scenario *s, const char *jsonl,
         if (c.ran[i] > last)
             last = c.ran[i];
     }
+    /* A step that changed an after-sale counts from the end of the second
+     * of its new update_time: changes within one second each take the
+     * next second as their version, so the version can run ahead of the
+     * clock, and an ERP whose window ends a second before now sees it only
+     * a poll later. */
+    for (size_t k = 0; k < c.n_run; k++) {
+        const struct ent *e = c.run[k];
+        int64_t update_s;
+        if (!is(e, "step", NULL) || e->code != 0 ||
+            !jint(e->response, "update_time", &update_s) || update_s <= 0 ||
+            update_s >= INT64_MAX / 1000000 - 1)
+            continue;
+        /* never more than a few seconds past the step itself */
+        int64_t seen_us = (update_s + 1) * 1000000;
+        if (seen_us > sat_add(e->time_us, 5000000))
+            seen_us = sat_add(e->time_us, 5000000);
+        if (seen_us > last)
+            last = seen_us;
+    }
     for (size_t k = 0; k < s->n_expects; k++) {
         const struct scn_expect *e = &s->expects[k];
         int64_t from, to;

@@ -99,7 +99,9 @@ int conf_judge(const struct scn_scenario *s, const char *jsonl, size_t len,
  * hook steps the `hook` entry; for an ERP restart the erp.ready entry
  * after it when there is one), every `call` expectation has its at_least
  * matching calls in its window or its window has closed, and `settle_s`
- * seconds have passed since the last of those things happened. False
+ * seconds have passed since the last of those things happened (a step
+ * that changed an after-sale counts from the end of the second of the
+ * after-sale's new update_time, which can run ahead of the clock). False
  * while run.start is not in the journal. `now_us` is the current real
  * time (Unix microseconds). Pure: reads only its arguments.
  */

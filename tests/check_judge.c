@@ -738,6 +738,31 @@ START_TEST(test_a_run_is_decided_once_everything_happened_and_settled)
 }
 END_TEST
 
+/*
+ * A run recorded by CI (0013 against a mutant, poll-only, interval 1 s):
+ * the buyer shipped the return at 2.51 s (update_time ..231, though the
+ * clock said ..230: the agreement had taken ..230 in the same second) and
+ * the courier delivered it at 3.01 s (..232). The hook's event at 3.27 s
+ * is the last step; 2 s after it (5.27 s) the ERP, whose window ends a
+ * second before now, had not yet been able to see version ..232. The run
+ * is decided only 2 s after the end of second ..232, at ..235.
+ */
+START_TEST(test_a_version_ahead_of_the_clock_keeps_the_run_open)
+{
+    const int64_t t0 = 1795705228000104LL;
+    struct scn_scenario *s = load_scenario("return-empty-bunched.json");
+    size_t len;
+    char *text = read_journal("return-bunched-live.jsonl", &len);
+    int64_t at = -1;
+    ck_assert(!conf_judge_decided_at(s, text, len, t0 + 5300000, 2.0, &at));
+    ck_assert_int_eq(at, 1795705235000000LL);
+    ck_assert(!conf_judge_decided(s, text, len, 1795705234990000LL, 2.0));
+    ck_assert(conf_judge_decided(s, text, len, 1795705235010000LL, 2.0));
+    free(text);
+    scn_scenario_free(s);
+}
+END_TEST
+
 START_TEST(test_a_closed_window_decides_an_expectation)
 {
     struct dd_buf errs;
@@ -956,6 +981,7 @@ Suite *judge_suite(void)
     tcase_add_test(tc,
                    test_a_run_is_decided_once_everything_happened_and_settled);
     tcase_add_test(tc, test_a_closed_window_decides_an_expectation);
+    tcase_add_test(tc, test_a_version_ahead_of_the_clock_keeps_the_run_open);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("output");
