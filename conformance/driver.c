@@ -46,6 +46,7 @@
 #include "dd_jw.h"
 #include "metrics.h"
 #include "scenario.h"
+#include "xalloc.h"
 
 extern char **environ;
 
@@ -87,14 +88,6 @@ static void sleep_ms(int ms)
 }
 
 /* ---------------------------------------------------------------- files */
-
-static char *xstrdup(const char *s)
-{
-    char *p = strdup(s ? s : "");
-    if (!p)
-        abort();
-    return p;
-}
 
 /* Reads a whole file (at most `max` bytes) into `out`. Returns 0 or -1
  * with errno set. */

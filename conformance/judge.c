@@ -20,6 +20,7 @@
  */
 #include "judge.h"
 #include "jread.h"
+#include "xalloc.h"
 
 #include <errno.h>
 #include <float.h>
@@ -44,43 +45,6 @@
 #define JOURNAL_FILE_MAX ((size_t)1 << 30)
 
 /* ================================================================ memory */
-
-static void *xrealloc(void *p, size_t n)
-{
-    p = realloc(p, n ? n : 1);
-    if (!p) {
-        fputs("judge: out of memory\n", stderr);
-        abort();
-    }
-    return p;
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size ? size : 1);
-    if (!p) {
-        fputs("judge: out of memory\n", stderr);
-        abort();
-    }
-    return p;
-}
-
-static char *xstrdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = xrealloc(NULL, n);
-    memcpy(p, s, n);
-    return p;
-}
-
-/* Grows a dynamic array so that one more element fits. */
-#define GROW(ptr, n, cap)                                                      \
-    do {                                                                       \
-        if ((n) == (cap)) {                                                    \
-            (cap) = (cap) ? 2 * (cap) : 16;                                    \
-            (ptr) = xrealloc((ptr), (cap) * sizeof *(ptr));                    \
-        }                                                                      \
-    } while (0)
 
 /* ============================================================ arithmetic */
 

@@ -14,6 +14,7 @@
  */
 #include "metrics.h"
 #include "jread.h"
+#include "xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,32 +30,6 @@
 #define ID_TEXT_MAX  24
 
 /* ================================================================ memory */
-
-static void *xrealloc(void *p, size_t n)
-{
-    p = realloc(p, n ? n : 1);
-    if (!p) {
-        fputs("metrics: out of memory\n", stderr);
-        abort();
-    }
-    return p;
-}
-
-static char *xstrndup(const char *s, size_t n)
-{
-    char *p = xrealloc(NULL, n + 1);
-    memcpy(p, s, n);
-    p[n] = '\0';
-    return p;
-}
-
-#define GROW(ptr, n, cap)                                                      \
-    do {                                                                       \
-        if ((n) == (cap)) {                                                    \
-            (cap) = (cap) ? 2 * (cap) : 16;                                    \
-            (ptr) = xrealloc((ptr), (cap) * sizeof *(ptr));                    \
-        }                                                                      \
-    } while (0)
 
 /* ============================================================ JSON reads */
 

@@ -28,6 +28,7 @@
 #include "dd_json.h"
 #include "dd_jw.h"
 #include "report_int.h"
+#include "xalloc.h"
 
 /* A journal line may carry a whole state snapshot (16 MiB in the mock). */
 #define JOURNAL_LINE_MAX ((size_t)32 << 20)
@@ -42,24 +43,6 @@ const char *const rep_verdict_names[] = {"PASS", "WARN",  "SKIP",
                                          "FAIL", "ERROR", "FUNDS_AT_RISK"};
 
 /* ============================================================ helpers */
-
-static char *xstrdup(const char *s)
-{
-    size_t n = strlen(s);
-    char *p = malloc(n + 1);
-    if (!p)
-        abort();
-    memcpy(p, s, n + 1);
-    return p;
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n ? n : 1, size);
-    if (!p)
-        abort();
-    return p;
-}
 
 /* Copies at most `cap` bytes of s, cut at a UTF-8 character boundary and
  * ended with "…" when cut. */

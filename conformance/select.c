@@ -4,6 +4,7 @@
  * reads one file.
  */
 #include "select.h"
+#include "xalloc.h"
 
 #include <errno.h>
 #include <fnmatch.h>
@@ -18,14 +19,6 @@
 
 #define SHARD_MAX 100000u
 #define XFAIL_MAX ((size_t)1 << 20) /* bytes of an expected-failures file */
-
-static void *xrealloc(void *p, size_t n)
-{
-    p = realloc(p, n ? n : 1);
-    if (!p)
-        abort();
-    return p;
-}
 
 /* ---------------------------------------------------------------- filters */
 
